@@ -1,0 +1,101 @@
+#!/bin/bash
+# Create (or reuse) the Debian build root for the selected target: a
+# debootstrap chroot with the kernel's own compilers, its headers and source
+# packages pinned to the target version, and a kernel tree prepared with the
+# Rust build artifacts by scripts/rdna1-fg-prepare-kernel. Also fetches
+# Debian's kernel image and modules for booting in QEMU.
+# Everything lands under $RDNA1_FG_CACHE/<kernel release>/ and is reused.
+. "$(dirname "$0")/lib.sh"
+
+STAMP_BOOTSTRAP=$ROOT_DIR/.rdna1_fg-bootstrap
+STAMP_PACKAGES=$ROOT_DIR/.rdna1_fg-packages-$KPKG_VERSION
+KBUILD_IN_ROOT=/var/lib/rdna1_fg/kbuild/$KREL
+
+mount_root() {
+	local m
+	for m in proc sys dev; do
+		mountpoint -q "$ROOT_DIR/$m" && continue
+		case $m in
+		proc) mount -t proc proc "$ROOT_DIR/proc" ;;
+		sys) mount -t sysfs sys "$ROOT_DIR/sys" ;;
+		dev) mount --bind /dev "$ROOT_DIR/dev" ;;
+		esac
+	done
+}
+umount_root() {
+	local m
+	for m in dev sys proc; do
+		mountpoint -q "$ROOT_DIR/$m" && umount -l "$ROOT_DIR/$m"
+	done
+	return 0
+}
+
+bootstrap() {
+	local mirror
+	mirror=$(debian_mirror)
+	rm -rf "$ROOT_DIR"
+	mkdir -p "$ROOT_DIR"
+	debootstrap --variant=minbase "$SUITE" "$ROOT_DIR" "$mirror" >"$CACHE_DIR/debootstrap.log" 2>&1 ||
+		die "debootstrap of $SUITE from $mirror failed (log: $CACHE_DIR/debootstrap.log); set RDNA1_FG_MIRROR to a reachable Debian mirror"
+	{
+		echo "deb $mirror $SUITE main"
+		for s in $EXTRA_SUITES; do echo "deb $mirror $s main"; done
+	} >"$ROOT_DIR/etc/apt/sources.list"
+	printf 'Acquire::Check-Valid-Until "false";\nAPT::Install-Recommends "false";\nAPT::Sandbox::User "root";\n' \
+		>"$ROOT_DIR/etc/apt/apt.conf.d/90rdna1_fg"
+	touch "$STAMP_BOOTSTRAP"
+}
+
+install_packages() {
+	mount_root
+	in_root apt-get update -qq || die "apt-get update in the build root failed"
+	local p
+	for p in "linux-headers-$KREL" "$KSRC_PKG" "linux-binary-unsigned-$KREL" "linux-modules-$KREL"; do
+		in_root apt-cache show "$p=$KPKG_VERSION" >/dev/null 2>&1 ||
+			die "$p version $KPKG_VERSION is not in the $SUITE archive any more: pick a kernel the archive has (apt-cache policy 'linux-headers-*' in $ROOT_DIR) and add a ci/targets/ file for it"
+	done
+	# shellcheck disable=SC2086
+	in_root apt-get install -y -qq $APT_TARGET_OPTS $TOOLCHAIN_PKGS kmod cpio xz-utils dwarves python3 \
+		busybox-static "linux-headers-$KREL=$KPKG_VERSION" "$KSRC_PKG=$KPKG_VERSION" \
+		>"$CACHE_DIR/apt-install.log" 2>&1 ||
+		die "installing the toolchain and kernel packages failed (log: $CACHE_DIR/apt-install.log)"
+	touch "$STAMP_PACKAGES"
+}
+
+prepare_kernel() {
+	mount_root
+	install -m 0755 "$REPO_DIR/scripts/rdna1-fg-prepare-kernel" "$ROOT_DIR/usr/local/sbin/"
+	in_root /usr/local/sbin/rdna1-fg-prepare-kernel "$KREL" >"$CACHE_DIR/prepare-kernel.log" 2>&1 ||
+		die "preparing the kernel tree failed (log: $CACHE_DIR/prepare-kernel.log)"
+}
+
+fetch_boot() {
+	local dl=$ROOT_DIR/tmp/rdna1_fg-boot
+	rm -rf "$dl" "$BOOT_DIR"
+	mkdir -p "$dl" "$BOOT_DIR"
+	(cd "$dl" && in_root sh -c "cd /tmp/rdna1_fg-boot && apt-get download -qq \
+		linux-binary-unsigned-$KREL=$KPKG_VERSION linux-modules-$KREL=$KPKG_VERSION") ||
+		die "downloading Debian's kernel image and modules for $KREL failed"
+	local deb
+	for deb in "$dl"/*.deb; do dpkg-deb -x "$deb" "$BOOT_DIR"; done
+	rm -rf "$dl"
+	[ -f "$BOOT_DIR/usr/lib/modules/$KREL/vmlinuz.unsigned" ] || [ -f "$BOOT_DIR/boot/vmlinuz-$KREL" ] ||
+		die "no kernel image found in Debian's packages for $KREL"
+	# The packages carry no modules.builtin; depmod says so, harmlessly.
+	depmod -b "$BOOT_DIR/usr" "$KREL" 2> >(grep -v "modules.builtin" >&2)
+	touch "$BOOT_DIR/.rdna1_fg-fetched"
+}
+
+main() {
+	[ "$(id -u)" -eq 0 ] || die "the build root needs root (debootstrap, chroot): run as root"
+	ensure_host_tools
+	mkdir -p "$CACHE_DIR"
+	trap umount_root EXIT
+	[ -f "$STAMP_BOOTSTRAP" ] || step "debootstrap $SUITE into $ROOT_DIR" bootstrap
+	[ -f "$STAMP_PACKAGES" ] || step "install toolchain and linux $KPKG_VERSION packages" install_packages
+	[ -f "$ROOT_DIR$KBUILD_IN_ROOT/.rdna1_fg-prepared" ] || step "prepare kernel tree with Rust artifacts" prepare_kernel
+	[ -f "$BOOT_DIR/.rdna1_fg-fetched" ] || step "fetch Debian's kernel image and modules" fetch_boot
+	log "build root ready: $ROOT_DIR (kernel tree $KBUILD_IN_ROOT)"
+}
+
+main "$@"

@@ -1,0 +1,99 @@
+# shellcheck shell=bash
+# Shared helpers for the ci/ scripts: logging with timings, clear failures,
+# target selection, the cache layout and the Debian mirror lookup.
+
+set -euo pipefail
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
+
+CI_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(cd "$CI_DIR/.." && pwd)
+
+# Target: a file in ci/targets/ that names the suite and kernel to build for.
+RDNA1_FG_TARGET=${RDNA1_FG_TARGET:-sid}
+TARGET_FILE="$CI_DIR/targets/$RDNA1_FG_TARGET.env"
+
+log() { printf '[ci %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+
+die() {
+	printf '[ci] ERROR: %s\n' "$*" >&2
+	exit 1
+}
+
+# step NAME CMD...: run CMD, printing a line when it starts and when it ends
+# with the seconds it took. A failure names the step.
+step() {
+	local name=$1 start rc=0
+	shift
+	start=$(date +%s)
+	log "start: $name"
+	# A subshell outside any `||`, so that `set -e` holds inside the step.
+	set +e
+	(
+		set -e
+		"$@"
+	)
+	rc=$?
+	set -e
+	if [ "$rc" -ne 0 ]; then
+		log "FAILED: $name (exit $rc after $(($(date +%s) - start)) s)"
+		return "$rc"
+	fi
+	log "done: $name ($(($(date +%s) - start)) s)"
+}
+
+[ -f "$TARGET_FILE" ] || die "unknown target '$RDNA1_FG_TARGET': no $TARGET_FILE"
+# shellcheck source=/dev/null
+. "$TARGET_FILE"
+
+# Cache: heavy, reusable steps live under one directory keyed by kernel release.
+RDNA1_FG_CACHE=${RDNA1_FG_CACHE:-/var/cache/rdna1_fg}
+CACHE_DIR="$RDNA1_FG_CACHE/$KREL"
+ROOT_DIR="$CACHE_DIR/root"    # the Debian build root (chroot)
+BOOT_DIR="$CACHE_DIR/boot"    # Debian's kernel image and modules, unpacked
+OUT_DIR=${RDNA1_FG_OUT:-$REPO_DIR/ci/out/$KREL} # per-checkout build and test output
+
+APT_OPTS=(-o Acquire::Check-Valid-Until=false -o APT::Install-Recommends=false -o Dpkg::Use-Pty=0)
+
+# The Debian mirror: RDNA1_FG_MIRROR, else the first Debian archive URI in
+# this machine's apt sources (one-line or deb822 format).
+debian_mirror() {
+	if [ -n "${RDNA1_FG_MIRROR:-}" ]; then
+		echo "$RDNA1_FG_MIRROR"
+		return
+	fi
+	local uri
+	uri=$(
+		{
+			grep -hE '^[[:space:]]*deb[[:space:]]' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+				sed -E 's/\[[^]]*\]//' | awk '{print $2}'
+			grep -hE '^[[:space:]]*URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null |
+				sed -E 's/^[[:space:]]*URIs:[[:space:]]*//' | tr ' ' '\n'
+		} | grep -E '/debian/?$' | grep -v security | head -n1
+	) || true
+	[ -n "$uri" ] || die "no Debian mirror found in /etc/apt/sources*; set RDNA1_FG_MIRROR=<url of a Debian archive>"
+	echo "${uri%/}"
+}
+
+# in_root CMD...: run a command inside the build root.
+in_root() {
+	chroot "$ROOT_DIR" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
+		DEBIAN_FRONTEND=noninteractive "$@"
+}
+
+# Host tools the harness needs; installed with apt when missing.
+ensure_host_tools() {
+	local missing=() cmd pkg
+	for pair in debootstrap:debootstrap qemu-system-x86_64:qemu-system-x86 cpio:cpio \
+		xz:xz-utils zstd:zstd depmod:kmod timeout:coreutils; do
+		cmd=${pair%%:*}
+		pkg=${pair#*:}
+		command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	command -v apt-get >/dev/null 2>&1 || die "missing ${missing[*]} and no apt-get to install them: install them by hand"
+	[ "$(id -u)" -eq 0 ] || die "missing ${missing[*]}: run as root (or install them) so the harness can install them"
+	log "installing host tools: ${missing[*]}"
+	apt-get update -qq || die "apt-get update failed: check this machine's apt sources"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+		die "could not install ${missing[*]} with apt-get: install them by hand"
+}

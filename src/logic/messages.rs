@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The text of every line the module logs.
+//!
+//! Each type here is one kind of line; the kernel prints it with `pr_info!`
+//! (which adds the `rdna1_fg: ` prefix) and the host tests format it to check
+//! the text. Every line names KFD and RDNA1, so `dmesg | grep -i "KFD.*RDNA1"`
+//! shows all of the module's work.
+
+use super::heap::heap_name;
+use super::rules::Config;
+use core::fmt;
+
+/// A bank, as the lines name it: `node 1 bank 0 FB_PUBLIC`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BankRef {
+    /// Topology node index (`nodes/N`).
+    pub node: u32,
+    /// Bank index within the node (`mem_banks/M`).
+    pub bank: u32,
+    /// The bank's heap type.
+    pub heap_type: u32,
+}
+
+impl fmt::Display for BankRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "node {} bank {} {}",
+            self.node,
+            self.bank,
+            heap_name(self.heap_type)
+        )
+    }
+}
+
+/// The parameters in force: `device_id=0x731f heap_mask=0x3e (FB_PUBLIC|...) dry_run=0`.
+pub struct ParamsLine<'a>(pub &'a Config);
+
+impl fmt::Display for ParamsLine<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = self.0;
+        write!(
+            f,
+            "KFD: RDNA1 rule: device_id=0x{:x} heap_mask=0x{:x} ({}) dry_run={}",
+            c.device_id,
+            c.heaps.0,
+            c.heaps,
+            u8::from(c.dry_run)
+        )
+    }
+}
+
+/// A bank was patched.
+pub struct Patched {
+    /// Device id of the node.
+    pub device_id: u16,
+    /// The bank.
+    pub at: BankRef,
+    /// `flags` before.
+    pub before: u32,
+    /// `flags` after.
+    pub after: u32,
+}
+
+impl fmt::Display for Patched {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "KFD: Enabling fine-grained for RDNA1 0x{:x}: {} flags {:#x} -> {:#x}",
+            self.device_id, self.at, self.before, self.after
+        )
+    }
+}
+
+/// With `dry_run=1`: a bank would be patched.
+pub struct WouldPatch(pub Patched);
+
+impl fmt::Display for WouldPatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let p = &self.0;
+        write!(
+            f,
+            "KFD: dry run: would enable fine-grained for RDNA1 0x{:x}: {} flags {:#x} -> {:#x} (nothing written)",
+            p.device_id, p.at, p.before, p.after
+        )
+    }
+}
+
+/// A bank already had the bit: left alone, and never cleared on unload.
+pub struct AlreadySet {
+    /// Device id of the node.
+    pub device_id: u16,
+    /// The bank.
+    pub at: BankRef,
+    /// Its `flags`.
+    pub flags: u32,
+}
+
+impl fmt::Display for AlreadySet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "KFD: RDNA1 0x{:x}: {} already has HOT_PLUGGABLE (flags {:#x}): left as is",
+            self.device_id, self.at, self.flags
+        )
+    }
+}
+
+/// A bank was refused: nothing was written to it.
+pub struct Refused<'a> {
+    /// Device id of the node.
+    pub device_id: u16,
+    /// Node index.
+    pub node: u32,
+    /// Bank index, or `None` when the whole node was refused.
+    pub bank: Option<u32>,
+    /// Why.
+    pub reason: &'a dyn fmt::Display,
+}
+
+impl fmt::Display for Refused<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KFD: RDNA1 0x{:x}: node {}", self.device_id, self.node)?;
+        if let Some(bank) = self.bank {
+            write!(f, " bank {bank}")?;
+        }
+        write!(f, " refused, nothing written: {}", self.reason)
+    }
+}
+
+/// Unload cleared the module's bit again.
+pub struct Restored {
+    /// Device id of the node.
+    pub device_id: u16,
+    /// The bank.
+    pub at: BankRef,
+    /// `flags` before the restore.
+    pub before: u32,
+    /// `flags` after it.
+    pub after: u32,
+}
+
+impl fmt::Display for Restored {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "KFD: RDNA1 0x{:x}: {} flags restored {:#x} -> {:#x}",
+            self.device_id, self.at, self.before, self.after
+        )
+    }
+}
+
+/// Unload did not write to a bank it had patched.
+pub struct NotRestored<'a> {
+    /// Device id of the node.
+    pub device_id: u16,
+    /// The bank.
+    pub at: BankRef,
+    /// Why nothing was written.
+    pub reason: &'a dyn fmt::Display,
+}
+
+impl fmt::Display for NotRestored<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "KFD: RDNA1 0x{:x}: {} not restored, nothing written: {}",
+            self.device_id, self.at, self.reason
+        )
+    }
+}
+
+/// No node matched the rule.
+pub struct NoMatch {
+    /// The rule's device id.
+    pub device_id: u16,
+    /// How many KFD nodes were looked at.
+    pub nodes: u32,
+}
+
+impl fmt::Display for NoMatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "KFD: RDNA1 rule: no node with device_id 0x{:x} among {} KFD node(s): nothing to patch",
+            self.device_id, self.nodes
+        )
+    }
+}
+
+/// KFD's topology is not there.
+pub struct NoTopology<'a> {
+    /// The directory looked for.
+    pub path: &'a str,
+}
+
+impl fmt::Display for NoTopology<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "KFD: RDNA1 rule: no KFD topology at {} (is amdgpu loaded?): nothing to patch",
+            self.path
+        )
+    }
+}
+
+/// Counts of one pass over the topology.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Nodes looked at.
+    pub nodes: u32,
+    /// Nodes whose device id matched.
+    pub matched_nodes: u32,
+    /// Banks patched (or, in a dry run, that would be).
+    pub patched: u32,
+    /// Banks that already had the bit.
+    pub already_set: u32,
+    /// Banks refused.
+    pub refused: u32,
+}
+
+/// End of a pass: `KFD: RDNA1 rule: 1 bank(s) patched, 0 already set, 0 refused`.
+pub struct Summary {
+    /// The counts.
+    pub tally: Tally,
+    /// Whether this was a dry run.
+    pub dry_run: bool,
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let t = &self.tally;
+        write!(
+            f,
+            "KFD: RDNA1 rule: {} bank(s) {}, {} already set, {} refused, on {} matching of {} node(s)",
+            t.patched,
+            if self.dry_run { "would be patched (dry run)" } else { "patched" },
+            t.already_set,
+            t.refused,
+            t.matched_nodes,
+            t.nodes
+        )
+    }
+}
+
+/// Unload finished: `KFD: RDNA1 rule: unloaded, 1 bank(s) restored, 0 not restored`.
+pub struct Unloaded {
+    /// Banks whose bit was cleared.
+    pub restored: u32,
+    /// Banks left as they were.
+    pub not_restored: u32,
+}
+
+impl fmt::Display for Unloaded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "KFD: RDNA1 rule: unloading, {} bank(s) restored, {} not restored",
+            self.restored, self.not_restored
+        )
+    }
+}
+
+/// A refused parameter: `KFD: RDNA1 rule: invalid heap_mask=0x0: ...; not loaded`.
+pub struct BadParam<'a>(pub &'a dyn fmt::Display);
+
+impl fmt::Display for BadParam<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KFD: RDNA1 rule: {}; module not loaded, nothing changed", self.0)
+    }
+}
+

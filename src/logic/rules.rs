@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Module parameters and the decision taken for each node and bank.
+
+use super::heap::{HeapMask, ALL_HEAPS_MASK, HEAP_TYPE_COUNT, HOT_PLUGGABLE};
+use core::fmt;
+
+/// PCI device id of Navi 10 (RX 5600 XT / 5700 / 5700 XT): the default rule.
+pub const NAVI10_DEVICE_ID: u32 = 0x731F;
+
+/// The raw parameter values, as given to the module.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RawParams {
+    /// `device_id`: PCI device id of the nodes to patch; 0 selects CPU-only nodes.
+    pub device_id: u32,
+    /// `heap_mask`: bit N enables heap type N.
+    pub heap_mask: u32,
+    /// `dry_run`: 1 logs what would change and changes nothing.
+    pub dry_run: u32,
+}
+
+/// Why a parameter value was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamError {
+    /// `device_id` does not fit in 16 bits.
+    DeviceIdTooLarge(u32),
+    /// `heap_mask` enables no heap type.
+    HeapMaskEmpty,
+    /// `heap_mask` has bits above the last heap type.
+    HeapMaskUnknownBits(u32),
+    /// `dry_run` is neither 0 nor 1.
+    DryRunNotBool(u32),
+}
+
+impl fmt::Display for ParamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Self::DeviceIdTooLarge(v) => write!(
+                f,
+                "invalid device_id=0x{v:x}: a PCI device id fits in 16 bits (0x0..0xffff)"
+            ),
+            Self::HeapMaskEmpty => write!(
+                f,
+                "invalid heap_mask=0x0: enable at least one heap type (bit N = heap type N, N < {HEAP_TYPE_COUNT})"
+            ),
+            Self::HeapMaskUnknownBits(v) => write!(
+                f,
+                "invalid heap_mask=0x{v:x}: bits 0x{:x} name no heap type (known: 0x{ALL_HEAPS_MASK:x} = {})",
+                v & !ALL_HEAPS_MASK,
+                HeapMask(ALL_HEAPS_MASK)
+            ),
+            Self::DryRunNotBool(v) => write!(f, "invalid dry_run={v}: use 0 or 1"),
+        }
+    }
+}
+
+/// Validated configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// PCI device id of the nodes to patch (0: CPU-only nodes).
+    pub device_id: u16,
+    /// Heap types to patch.
+    pub heaps: HeapMask,
+    /// Log only, write nothing.
+    pub dry_run: bool,
+}
+
+impl Config {
+    /// Validates raw parameters; the first invalid one is reported.
+    pub fn from_params(raw: RawParams) -> Result<Self, ParamError> {
+        let device_id =
+            u16::try_from(raw.device_id).map_err(|_| ParamError::DeviceIdTooLarge(raw.device_id))?;
+        if raw.heap_mask == 0 {
+            return Err(ParamError::HeapMaskEmpty);
+        }
+        if raw.heap_mask & !ALL_HEAPS_MASK != 0 {
+            return Err(ParamError::HeapMaskUnknownBits(raw.heap_mask));
+        }
+        let dry_run = match raw.dry_run {
+            0 => false,
+            1 => true,
+            other => return Err(ParamError::DryRunNotBool(other)),
+        };
+        Ok(Self {
+            device_id,
+            heaps: HeapMask(raw.heap_mask),
+            dry_run,
+        })
+    }
+
+    /// Whether a node with this `device_id` is one to patch.
+    pub fn node_matches(&self, device_id: u32) -> bool {
+        device_id == u32::from(self.device_id)
+    }
+}
+
+/// What to do with one bank of a matching node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BankAction {
+    /// Heap type not enabled: leave the bank alone, say nothing.
+    Skip,
+    /// The bit is already set (by KFD or someone else): leave it, and never
+    /// clear it on unload.
+    AlreadySet,
+    /// Set the bit: `flags` goes from `before` to `after`.
+    Patch {
+        /// `flags` now.
+        before: u32,
+        /// `flags` once patched.
+        after: u32,
+    },
+}
+
+/// Decides what to do with a bank of heap type `heap_type` whose `flags` read `flags`.
+pub fn decide(config: &Config, heap_type: u32, flags: u32) -> BankAction {
+    if !config.heaps.contains(heap_type) {
+        BankAction::Skip
+    } else if flags & HOT_PLUGGABLE != 0 {
+        BankAction::AlreadySet
+    } else {
+        BankAction::Patch {
+            before: flags,
+            after: flags | HOT_PLUGGABLE,
+        }
+    }
+}

@@ -11,25 +11,6 @@ STAMP_BOOTSTRAP=$ROOT_DIR/.rdna1_fg-bootstrap
 STAMP_PACKAGES=$ROOT_DIR/.rdna1_fg-packages-$KPKG_VERSION
 KBUILD_IN_ROOT=/var/lib/rdna1_fg/kbuild/$KREL
 
-mount_root() {
-	local m
-	for m in proc sys dev; do
-		mountpoint -q "$ROOT_DIR/$m" && continue
-		case $m in
-		proc) mount -t proc proc "$ROOT_DIR/proc" ;;
-		sys) mount -t sysfs sys "$ROOT_DIR/sys" ;;
-		dev) mount --bind /dev "$ROOT_DIR/dev" ;;
-		esac
-	done
-}
-umount_root() {
-	local m
-	for m in dev sys proc; do
-		mountpoint -q "$ROOT_DIR/$m" && umount -l "$ROOT_DIR/$m"
-	done
-	return 0
-}
-
 bootstrap() {
 	local mirror
 	mirror=$(debian_mirror)

@@ -74,6 +74,26 @@ debian_mirror() {
 	echo "${uri%/}"
 }
 
+# The build root's /proc, /sys and /dev (objtool and apt need them).
+mount_root() {
+	local m
+	for m in proc sys dev; do
+		mountpoint -q "$ROOT_DIR/$m" && continue
+		case $m in
+		proc) mount -t proc proc "$ROOT_DIR/proc" ;;
+		sys) mount -t sysfs sys "$ROOT_DIR/sys" ;;
+		dev) mount --bind /dev "$ROOT_DIR/dev" ;;
+		esac
+	done
+}
+umount_root() {
+	local m
+	for m in dev sys proc; do
+		mountpoint -q "$ROOT_DIR/$m" && umount -l "$ROOT_DIR/$m"
+	done
+	return 0
+}
+
 # in_root CMD...: run a command inside the build root.
 in_root() {
 	chroot "$ROOT_DIR" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \

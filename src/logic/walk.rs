@@ -57,6 +57,8 @@ pub enum Outcome {
     AlreadySet,
     /// Nothing was written, for a reason the visitor logged.
     Refused,
+    /// The visitor had nothing to do (not counted).
+    Ignored,
 }
 
 /// Acts on the banks the walk selects.
@@ -153,6 +155,7 @@ fn walk_banks<T: Topology, V: Visitor<T>>(
             Outcome::Patched => tally.patched += 1,
             Outcome::AlreadySet => tally.already_set += 1,
             Outcome::Refused => tally.refused += 1,
+            Outcome::Ignored => {}
         }
     }
 }

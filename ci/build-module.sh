@@ -1,0 +1,22 @@
+#!/bin/bash
+# Build rdna1_fg.ko inside the build root, against its prepared kernel tree,
+# with the top-level Makefile (the same command a user runs). The module
+# lands in $OUT_DIR/rdna1_fg.ko.
+. "$(dirname "$0")/lib.sh"
+
+build() {
+	local src=$ROOT_DIR/build/rdna1_fg
+	rm -rf "$src"
+	mkdir -p "$src" "$OUT_DIR"
+	cp -r "$REPO_DIR/Kbuild" "$REPO_DIR/Makefile" "$REPO_DIR/src" "$src/"
+	in_root make -C /build/rdna1_fg KVER="$KREL" >"$OUT_DIR/build.log" 2>&1 || {
+		tail -n 40 "$OUT_DIR/build.log" >&2
+		die "module build failed (log: $OUT_DIR/build.log)"
+	}
+	cp "$src/rdna1_fg.ko" "$OUT_DIR/rdna1_fg.ko"
+}
+
+[ -d "$ROOT_DIR/var/lib/rdna1_fg/kbuild/$KREL" ] || die "no build root for $KREL: run ci/buildroot.sh first"
+trap umount_root EXIT
+mount_root
+step "build rdna1_fg.ko for $KREL" build

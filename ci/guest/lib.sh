@@ -1,0 +1,95 @@
+# shellcheck shell=sh
+# Helpers for the scenarios that run inside the test VM (busybox sh).
+# Every line a scenario prints starts with "| " so that it stands out from
+# the kernel's console messages; checks print "PASS:" or "FAIL:" and the
+# scenario ends with `finish`, which prints the counts and sets the exit code.
+
+KREL=$(uname -r)
+CHAIN=/lib/modules/$KREL/amdgpu-chain
+TOPO=/sys/class/kfd/kfd/topology
+MODULE=/rdna1_fg.ko
+passed=0
+failed=0
+
+say() { echo "| $*"; }
+
+pass() {
+	passed=$((passed + 1))
+	say "PASS: $*"
+}
+
+fail() {
+	failed=$((failed + 1))
+	say "FAIL: $*"
+}
+
+# check DESCRIPTION ACTUAL EXPECTED
+check_eq() {
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1: got '$2', expected '$3'"
+	fi
+}
+
+# check_dmesg DESCRIPTION EXTENDED-REGEX: the kernel log has a matching line.
+check_dmesg() {
+	if dmesg | grep -Eq -- "$2"; then
+		pass "$1"
+	else
+		fail "$1: no kernel log line matches /$2/"
+	fi
+}
+
+# check_no_dmesg DESCRIPTION EXTENDED-REGEX
+check_no_dmesg() {
+	if dmesg | grep -Eq -- "$2"; then
+		fail "$1: kernel log has /$2/: $(dmesg | grep -E -- "$2" | head -n 1)"
+	else
+		pass "$1"
+	fi
+}
+
+# Loads Debian's amdgpu and the modules it needs, in dependency order.
+load_amdgpu() {
+	for m in $(cat "$CHAIN/order"); do
+		insmod "$CHAIN/$m" || {
+			fail "insmod $m"
+			return 1
+		}
+	done
+	[ -d "$TOPO/nodes/0" ] || {
+		fail "amdgpu loaded but $TOPO/nodes/0 is missing"
+		return 1
+	}
+}
+
+# bank_field NODE BANK FIELD: one value from a bank's properties file.
+bank_field() {
+	awk -v k="$3" '$1 == k { print $2 }' "$TOPO/nodes/$1/mem_banks/$2/properties"
+}
+
+# topology_text: every bank properties file, with its path, for comparisons.
+topology_text() {
+	for f in "$TOPO"/nodes/*/mem_banks/*/properties; do
+		[ -e "$f" ] || continue
+		echo "$f"
+		cat "$f"
+	done
+}
+
+# rfg_lines: the module's lines, as a user would look for them.
+rfg_lines() {
+	dmesg | grep -i "KFD.*RDNA1"
+}
+
+module_loaded() {
+	grep -q '^rdna1_fg ' /proc/modules
+}
+
+finish() {
+	say "kernel lines matching KFD.*RDNA1:"
+	rfg_lines | sed 's/^/|   /'
+	say "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+}

@@ -86,7 +86,7 @@ main() {
 	for name in "$@"; do
 		if run_one "$name"; then ok=$((ok + 1)); else bad=$((bad + 1)); fi
 	done
-	echo "vm scenarios: $ok passed, $bad failed"
+	echo "scenarios: $ok passed, $bad failed"
 	[ "$bad" -eq 0 ]
 }
 

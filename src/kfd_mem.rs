@@ -37,7 +37,9 @@ pub(crate) enum MemError {
 impl fmt::Display for MemError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::NotBankAttribute => f.write_str("the sysfs attribute is not a KFD bank's 'properties'"),
+            Self::NotBankAttribute => {
+                f.write_str("the sysfs attribute is not a KFD bank's 'properties'")
+            }
             Self::BadAddress => f.write_str("attribute address below the assumed struct offset"),
             Self::Fault => f.write_str("struct memory not readable"),
             Self::Layout(m) => write!(f, "layout check failed: {m}"),
@@ -79,7 +81,11 @@ impl MemRef {
         // SAFETY: the destination is a local buffer of `name.len()` bytes;
         // the source is read with a nofault copy.
         let rc = unsafe {
-            bindings::copy_from_kernel_nofault(name.as_mut_ptr().cast(), name_ptr.cast(), name.len())
+            bindings::copy_from_kernel_nofault(
+                name.as_mut_ptr().cast(),
+                name_ptr.cast(),
+                name.len(),
+            )
         };
         if rc != 0 || name != *ATTR_NAME {
             return Err(MemError::NotBankAttribute);
@@ -91,14 +97,22 @@ impl MemRef {
     }
 
     /// Reads the struct's first bytes and checks them against `sysfs`.
-    pub(crate) fn verify(&self, layout: &MemPropsLayout, sysfs: &MemBankProps) -> Result<(), MemError> {
+    pub(crate) fn verify(
+        &self,
+        layout: &MemPropsLayout,
+        sysfs: &MemBankProps,
+    ) -> Result<(), MemError> {
         let mut raw = [0u8; MAX_SPAN];
         let span = layout.span().min(MAX_SPAN);
         // SAFETY: the destination is a local buffer of at least `span`
         // bytes; the source is read with a nofault copy, which returns an
         // error instead of faulting on an unmapped address.
         let rc = unsafe {
-            bindings::copy_from_kernel_nofault(raw.as_mut_ptr().cast(), self.base as *const c_void, span)
+            bindings::copy_from_kernel_nofault(
+                raw.as_mut_ptr().cast(),
+                self.base as *const c_void,
+                span,
+            )
         };
         if rc != 0 {
             return Err(MemError::Fault);
@@ -110,7 +124,10 @@ impl MemRef {
     /// could free the struct in between (see the concurrency notes in
     /// `rdna1_fg.rs`).
     pub(crate) fn write_flags(&self, layout: &MemPropsLayout, flags: u32) -> Result<(), MemError> {
-        let field = self.base.checked_add(layout.flags).ok_or(MemError::BadAddress)?;
+        let field = self
+            .base
+            .checked_add(layout.flags)
+            .ok_or(MemError::BadAddress)?;
         if field % align_of::<u32>() != 0 {
             return Err(MemError::BadAddress);
         }

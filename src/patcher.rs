@@ -33,7 +33,11 @@ impl Topology for KfdSysfs {
     type Bank = SysfsFile;
     type Error = FileError;
 
-    fn node_properties<'b>(&mut self, node: u32, buf: &'b mut [u8]) -> Result<Option<&'b str>, FileError> {
+    fn node_properties<'b>(
+        &mut self,
+        node: u32,
+        buf: &'b mut [u8],
+    ) -> Result<Option<&'b str>, FileError> {
         match SysfsFile::open(&topology_path(node, None)?)? {
             None => Ok(None),
             Some(file) => file.read_text(buf).map(Some),
@@ -156,7 +160,15 @@ impl Patcher {
         tally
     }
 
-    fn patch(&mut self, device_id: u16, at: BankRef, file: &SysfsFile, sysfs: &MemBankProps, before: u32, after: u32) -> Result<(), Refusal> {
+    fn patch(
+        &mut self,
+        device_id: u16,
+        at: BankRef,
+        file: &SysfsFile,
+        sysfs: &MemBankProps,
+        before: u32,
+        after: u32,
+    ) -> Result<(), Refusal> {
         let mem = MemRef::from_attribute(file.attribute()?, &self.layout)?;
         mem.verify(&self.layout, sysfs)?;
         let line = Patched {
@@ -177,7 +189,7 @@ impl Patcher {
             device_id,
             at,
             mem,
-            bits: after & !before,
+            bits: restore::bits_set(before, after),
         };
         if self.records.push_within_capacity(record).is_err() {
             // Not reachable after `reserve`; undo rather than forget the bit.
@@ -230,7 +242,11 @@ impl Patcher {
 
 /// Restores one bank: finds it again by its sysfs path, checks that it is
 /// the same struct and that the layout still matches, then clears the bits.
-fn restore_one(layout: &MemPropsLayout, record: &PatchRecord, buf: &mut [u8]) -> Result<Restore, Refusal> {
+fn restore_one(
+    layout: &MemPropsLayout,
+    record: &PatchRecord,
+    buf: &mut [u8],
+) -> Result<Restore, Refusal> {
     let path = topology_path(record.at.node, Some(record.at.bank))?;
     let file = SysfsFile::open(&path)?.ok_or(Refusal::BankGone)?;
     let sysfs = MemBankProps::parse(file.read_text(buf)?)?;
@@ -247,7 +263,14 @@ fn restore_one(layout: &MemPropsLayout, record: &PatchRecord, buf: &mut [u8]) ->
 }
 
 impl Visitor<KfdSysfs> for Patcher {
-    fn bank(&mut self, device_id: u16, at: BankRef, file: SysfsFile, sysfs: &MemBankProps, action: BankAction) -> Outcome {
+    fn bank(
+        &mut self,
+        device_id: u16,
+        at: BankRef,
+        file: SysfsFile,
+        sysfs: &MemBankProps,
+        action: BankAction,
+    ) -> Outcome {
         match action {
             BankAction::Skip => Outcome::Ignored,
             BankAction::AlreadySet => {
@@ -258,13 +281,15 @@ impl Visitor<KfdSysfs> for Patcher {
                 });
                 Outcome::AlreadySet
             }
-            BankAction::Patch { before, after } => match self.patch(device_id, at, &file, sysfs, before, after) {
-                Ok(()) => Outcome::Patched,
-                Err(reason) => {
-                    self.refused(at.node, Some(at.bank), &reason);
-                    Outcome::Refused
+            BankAction::Patch { before, after } => {
+                match self.patch(device_id, at, &file, sysfs, before, after) {
+                    Ok(()) => Outcome::Patched,
+                    Err(reason) => {
+                        self.refused(at.node, Some(at.bank), &reason);
+                        Outcome::Refused
+                    }
                 }
-            },
+            }
         }
     }
 

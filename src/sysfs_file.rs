@@ -24,7 +24,10 @@ pub(crate) fn topology_path(node: u32, bank: Option<u32>) -> Result<SysfsPath, F
     let mut path = SysfsPath::new();
     let written = match bank {
         None => write!(path, "{TOPOLOGY_DIR}/nodes/{node}/properties"),
-        Some(bank) => write!(path, "{TOPOLOGY_DIR}/nodes/{node}/mem_banks/{bank}/properties"),
+        Some(bank) => write!(
+            path,
+            "{TOPOLOGY_DIR}/nodes/{node}/mem_banks/{bank}/properties"
+        ),
     };
     written.map_err(|_| FileError::PathTooLong)?;
     Ok(path)

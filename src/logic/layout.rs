@@ -104,7 +104,12 @@ impl MemPropsLayout {
             ("size_in_bytes", self.size_in_bytes, 8, sysfs.size_in_bytes),
             ("flags", self.flags, 4, u64::from(sysfs.flags)),
             ("width", self.width, 4, u64::from(sysfs.width)),
-            ("mem_clk_max", self.mem_clk_max, 4, u64::from(sysfs.mem_clk_max)),
+            (
+                "mem_clk_max",
+                self.mem_clk_max,
+                4,
+                u64::from(sysfs.mem_clk_max),
+            ),
         ];
         for (field, offset, size, expected) in checks {
             let found = read_le(raw, offset, size).ok_or(Mismatch {

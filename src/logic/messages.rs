@@ -267,7 +267,10 @@ pub struct BadParam<'a>(pub &'a dyn fmt::Display);
 
 impl fmt::Display for BadParam<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "KFD: RDNA1 rule: {}; module not loaded, nothing changed", self.0)
+        write!(
+            f,
+            "KFD: RDNA1 rule: {}; module not loaded, nothing changed",
+            self.0
+        )
     }
 }
-

@@ -36,13 +36,15 @@ impl fmt::Display for PropsError {
 /// Iterates over the `(name, value)` pairs of a `properties` text.
 /// Empty lines are skipped; a line without a value yields `Err(BadLine)`.
 pub fn pairs(text: &str) -> impl Iterator<Item = Result<(&str, &str), PropsError>> {
-    text.lines().filter(|line| !line.trim().is_empty()).map(|line| {
-        let mut words = line.split_ascii_whitespace();
-        match (words.next(), words.next(), words.next()) {
-            (Some(name), Some(value), None) => Ok((name, value)),
-            _ => Err(PropsError::BadLine),
-        }
-    })
+    text.lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| {
+            let mut words = line.split_ascii_whitespace();
+            match (words.next(), words.next(), words.next()) {
+                (Some(name), Some(value), None) => Ok((name, value)),
+                _ => Err(PropsError::BadLine),
+            }
+        })
 }
 
 /// The value of key `key` as a `u64`, which must appear exactly once.
@@ -54,7 +56,11 @@ pub fn find_u64(text: &str, key: &'static str) -> Result<u64, PropsError> {
             if found.is_some() {
                 return Err(PropsError::Duplicate(key));
             }
-            found = Some(value.parse::<u64>().map_err(|_| PropsError::BadValue(key))?);
+            found = Some(
+                value
+                    .parse::<u64>()
+                    .map_err(|_| PropsError::BadValue(key))?,
+            );
         }
     }
     found.ok_or(PropsError::Missing(key))

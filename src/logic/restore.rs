@@ -6,6 +6,12 @@
 //! bit that was set before). On unload it clears those bits and only those:
 //! any other bit, set by anyone at any time, stays as it is.
 
+/// The bits a patch from `before` to `after` set: what unload may clear.
+/// Bits already set in `before` are never the module's.
+pub fn bits_set(before: u32, after: u32) -> u32 {
+    after & !before
+}
+
 /// The outcome of restoring one bank.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Restore {

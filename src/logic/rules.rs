@@ -68,8 +68,8 @@ pub struct Config {
 impl Config {
     /// Validates raw parameters; the first invalid one is reported.
     pub fn from_params(raw: RawParams) -> Result<Self, ParamError> {
-        let device_id =
-            u16::try_from(raw.device_id).map_err(|_| ParamError::DeviceIdTooLarge(raw.device_id))?;
+        let device_id = u16::try_from(raw.device_id)
+            .map_err(|_| ParamError::DeviceIdTooLarge(raw.device_id))?;
         if raw.heap_mask == 0 {
             return Err(ParamError::HeapMaskEmpty);
         }

@@ -1,0 +1,391 @@
+//! Unit tests of the shared logic: parsing, parameters, decisions, layout
+//! check, restore planning and message text.
+
+use rdna1_fg::logic::heap::{heap_name, HeapMask, DEFAULT_HEAP_MASK, HOT_PLUGGABLE};
+use rdna1_fg::logic::layout::{read_le, Mismatch, KFD_MEM_PROPERTIES, MAX_SPAN};
+use rdna1_fg::logic::messages::{
+    AlreadySet, BadParam, BankRef, NoMatch, Patched, Refused, Restored, Summary, Tally, WouldPatch,
+};
+use rdna1_fg::logic::props::{find_u64, MemBankProps, NodeProps, PropsError};
+use rdna1_fg::logic::restore::{self, Restore};
+use rdna1_fg::logic::rules::{decide, BankAction, Config, ParamError, RawParams};
+use rdna1_fg::logic::textbuf::TextBuf;
+use std::fmt::Write;
+
+const BANK: &str = "heap_type 1\nsize_in_bytes 8573157376\nflags 0\nwidth 256\nmem_clk_max 875\n";
+
+fn raw(device_id: u32, heap_mask: u32, dry_run: u32) -> RawParams {
+    RawParams {
+        device_id,
+        heap_mask,
+        dry_run,
+    }
+}
+
+#[test]
+fn bank_properties_parse() {
+    let p = MemBankProps::parse(BANK).unwrap();
+    assert_eq!(
+        p,
+        MemBankProps {
+            heap_type: 1,
+            size_in_bytes: 8_573_157_376,
+            flags: 0,
+            width: 256,
+            mem_clk_max: 875
+        }
+    );
+}
+
+#[test]
+fn bank_properties_reject_damaged_text() {
+    let missing = BANK.replace("flags 0\n", "");
+    assert_eq!(
+        MemBankProps::parse(&missing),
+        Err(PropsError::Missing("flags"))
+    );
+    let twice = format!("{BANK}flags 1\n");
+    assert_eq!(
+        MemBankProps::parse(&twice),
+        Err(PropsError::Duplicate("flags"))
+    );
+    let bad = BANK.replace("flags 0", "flags x");
+    assert_eq!(
+        MemBankProps::parse(&bad),
+        Err(PropsError::BadValue("flags"))
+    );
+    let too_big = BANK.replace("flags 0", "flags 4294967296");
+    assert_eq!(
+        MemBankProps::parse(&too_big),
+        Err(PropsError::BadValue("flags"))
+    );
+    let bad_line = BANK.replace("width 256", "width 256 bits");
+    assert_eq!(MemBankProps::parse(&bad_line), Err(PropsError::BadLine));
+}
+
+#[test]
+fn bank_properties_accept_an_extra_key() {
+    let text = format!("{BANK}numa_node 0\n");
+    assert_eq!(MemBankProps::parse(&text).unwrap().width, 256);
+}
+
+#[test]
+fn node_properties_parse_ids() {
+    let text =
+        "cpu_cores_count 0\nsimd_count 80\nvendor_id 4098\ndevice_id 29471\nlocation_id 768\n";
+    assert_eq!(
+        NodeProps::parse(text).unwrap(),
+        NodeProps {
+            vendor_id: 0x1002,
+            device_id: 0x731F
+        }
+    );
+    assert_eq!(find_u64(text, "location_id"), Ok(768));
+    assert_eq!(
+        NodeProps::parse("vendor_id 0\n"),
+        Err(PropsError::Missing("device_id"))
+    );
+}
+
+#[test]
+fn default_parameters_select_navi10_gpu_heaps() {
+    let c = Config::from_params(raw(0x731F, DEFAULT_HEAP_MASK, 0)).unwrap();
+    assert_eq!(c.device_id, 0x731F);
+    assert!(!c.dry_run);
+    assert!(c.node_matches(29471));
+    assert!(!c.node_matches(0x7340));
+    assert!(!c.node_matches(0));
+    assert_eq!(
+        c.heaps.to_string(),
+        "FB_PUBLIC|FB_PRIVATE|GPU_GDS|GPU_LDS|GPU_SCRATCH"
+    );
+    assert!(!c.heaps.contains(0));
+}
+
+#[test]
+fn device_id_zero_selects_cpu_nodes() {
+    let c = Config::from_params(raw(0, 0x1, 0)).unwrap();
+    assert!(c.node_matches(0));
+    assert!(!c.node_matches(0x731F));
+    assert_eq!(c.heaps.to_string(), "SYSTEM");
+}
+
+#[test]
+fn invalid_parameters_are_refused_with_a_reason() {
+    let cases = [
+        (
+            raw(0x10000, 0x3e, 0),
+            ParamError::DeviceIdTooLarge(0x10000),
+            "invalid device_id=0x10000: a PCI device id fits in 16 bits (0x0..0xffff)",
+        ),
+        (
+            raw(0x731F, 0, 0),
+            ParamError::HeapMaskEmpty,
+            "invalid heap_mask=0x0: enable at least one heap type (bit N = heap type N, N < 6)",
+        ),
+        (
+            raw(0x731F, 0x40, 0),
+            ParamError::HeapMaskUnknownBits(0x40),
+            "invalid heap_mask=0x40: bits 0x40 name no heap type (known: 0x3f = SYSTEM|FB_PUBLIC|FB_PRIVATE|GPU_GDS|GPU_LDS|GPU_SCRATCH)",
+        ),
+        (
+            raw(0x731F, 0x3e, 2),
+            ParamError::DryRunNotBool(2),
+            "invalid dry_run=2: use 0 or 1",
+        ),
+    ];
+    for (params, error, text) in cases {
+        assert_eq!(Config::from_params(params), Err(error));
+        assert_eq!(error.to_string(), text);
+        assert_eq!(
+            BadParam(&error).to_string(),
+            format!("KFD: RDNA1 rule: {text}; module not loaded, nothing changed")
+        );
+    }
+    // The largest valid values pass.
+    assert!(Config::from_params(raw(0xFFFF, 0x3f, 1)).is_ok());
+}
+
+#[test]
+fn decide_patches_only_enabled_heaps_without_the_bit() {
+    let c = Config::from_params(raw(0x731F, DEFAULT_HEAP_MASK, 0)).unwrap();
+    assert_eq!(decide(&c, 0, 0), BankAction::Skip);
+    assert_eq!(
+        decide(&c, 1, 0),
+        BankAction::Patch {
+            before: 0,
+            after: 1
+        }
+    );
+    assert_eq!(
+        decide(&c, 2, 0x2),
+        BankAction::Patch {
+            before: 0x2,
+            after: 0x3
+        }
+    );
+    assert_eq!(decide(&c, 1, HOT_PLUGGABLE), BankAction::AlreadySet);
+    assert_eq!(decide(&c, 1, 0x3), BankAction::AlreadySet);
+    assert_eq!(decide(&c, 6, 0), BankAction::Skip);
+    assert_eq!(decide(&c, 99, 0), BankAction::Skip);
+}
+
+#[test]
+fn restore_clears_only_the_bits_the_module_set() {
+    // NON_VOLATILE (0x2) was set before load: patching sets only 0x1.
+    let bits = restore::bits_set(0x2, 0x3);
+    assert_eq!(bits, HOT_PLUGGABLE);
+    assert_eq!(
+        restore::plan(0x3, bits),
+        Restore::Clear {
+            before: 0x3,
+            after: 0x2
+        }
+    );
+    // Bits set by someone else while loaded stay set.
+    assert_eq!(
+        restore::plan(0x1 | 0x8000_0000, bits),
+        Restore::Clear {
+            before: 0x8000_0001,
+            after: 0x8000_0000
+        }
+    );
+    // Someone else already cleared our bit: nothing to write.
+    assert_eq!(restore::plan(0x2, bits), Restore::AlreadyClear);
+}
+
+#[test]
+fn a_bank_already_set_before_load_is_never_patched_nor_cleared() {
+    let c = Config::from_params(raw(0x731F, DEFAULT_HEAP_MASK, 0)).unwrap();
+    // Already set: no patch, so no record, so unload has no bits to clear.
+    assert_eq!(decide(&c, 1, 0x1), BankAction::AlreadySet);
+    let line = AlreadySet {
+        device_id: 0x731F,
+        at: BankRef {
+            node: 1,
+            bank: 0,
+            heap_type: 1,
+        },
+        flags: 0x1,
+    };
+    assert_eq!(
+        line.to_string(),
+        "KFD: RDNA1 0x731f: node 1 bank 0 FB_PUBLIC already has HOT_PLUGGABLE (flags 0x1): left as is"
+    );
+    // Even a record with no bits would write nothing.
+    assert_eq!(restore::plan(0x1, 0), Restore::AlreadyClear);
+}
+
+/// The first bytes of a 7.2 `struct kfd_mem_properties` holding `p`.
+fn struct_bytes(p: &MemBankProps) -> [u8; MAX_SPAN] {
+    let mut raw = [0xAAu8; MAX_SPAN];
+    raw[16..20].copy_from_slice(&p.heap_type.to_le_bytes());
+    raw[20..24].copy_from_slice(&[0; 4]);
+    raw[24..32].copy_from_slice(&p.size_in_bytes.to_le_bytes());
+    raw[32..36].copy_from_slice(&p.flags.to_le_bytes());
+    raw[36..40].copy_from_slice(&p.width.to_le_bytes());
+    raw[40..44].copy_from_slice(&p.mem_clk_max.to_le_bytes());
+    raw
+}
+
+#[test]
+fn layout_check_accepts_the_matching_struct() {
+    let p = MemBankProps::parse(BANK).unwrap();
+    let raw = struct_bytes(&p);
+    assert_eq!(KFD_MEM_PROPERTIES.span(), 44);
+    assert_eq!(KFD_MEM_PROPERTIES.verify(&raw[..44], &p), Ok(()));
+}
+
+#[test]
+fn layout_check_refuses_any_differing_field() {
+    let p = MemBankProps::parse(BANK).unwrap();
+    let fields = [
+        ("heap_type", 16usize),
+        ("size_in_bytes", 24),
+        ("flags", 32),
+        ("width", 36),
+        ("mem_clk_max", 40),
+    ];
+    for (field, offset) in fields {
+        let mut raw = struct_bytes(&p);
+        raw[offset] ^= 0x4;
+        let err = KFD_MEM_PROPERTIES.verify(&raw, &p).unwrap_err();
+        assert_eq!((err.field, err.offset), (field, offset));
+        assert_eq!(
+            err.expected,
+            read_le(&struct_bytes(&p), offset, if offset == 24 { 8 } else { 4 }).unwrap()
+        );
+    }
+}
+
+#[test]
+fn layout_check_refuses_short_reads_and_shifted_layouts() {
+    let p = MemBankProps::parse(BANK).unwrap();
+    let raw = struct_bytes(&p);
+    let err = KFD_MEM_PROPERTIES.verify(&raw[..40], &p).unwrap_err();
+    assert_eq!(err.found, None);
+    assert_eq!(
+        err.to_string(),
+        "mem_clk_max at offset 40 lies outside the bytes read"
+    );
+
+    let shifted = KFD_MEM_PROPERTIES.shifted(8).unwrap();
+    assert_eq!(shifted.flags, 40);
+    assert_eq!(shifted.attr, 64);
+    let err = shifted.verify(&raw, &p).unwrap_err();
+    assert_eq!(
+        err,
+        Mismatch {
+            field: "heap_type",
+            offset: 24,
+            found: Some(u64::from(8_573_157_376u64 as u32)),
+            expected: 1
+        }
+    );
+    assert!(err
+        .to_string()
+        .starts_with("heap_type at offset 24 reads 0x"));
+    assert!(KFD_MEM_PROPERTIES.shifted(-17).is_none());
+    assert!(KFD_MEM_PROPERTIES.shifted(32).is_none());
+    assert_eq!(KFD_MEM_PROPERTIES.shifted(0), Some(KFD_MEM_PROPERTIES));
+}
+
+fn grep_kfd_rdna1(line: &str) -> bool {
+    // What `dmesg | grep -i "KFD.*RDNA1"` matches.
+    let lower = line.to_lowercase();
+    lower
+        .find("kfd")
+        .is_some_and(|at| lower[at..].contains("rdna1"))
+}
+
+#[test]
+fn every_line_matches_the_users_grep() {
+    let at = BankRef {
+        node: 1,
+        bank: 0,
+        heap_type: 1,
+    };
+    let patched = Patched {
+        device_id: 0x731F,
+        at,
+        before: 0,
+        after: 1,
+    };
+    assert_eq!(
+        patched.to_string(),
+        "KFD: Enabling fine-grained for RDNA1 0x731f: node 1 bank 0 FB_PUBLIC flags 0x0 -> 0x1"
+    );
+    let would = WouldPatch(Patched { ..patched });
+    assert_eq!(
+        would.to_string(),
+        "KFD: dry run: would enable fine-grained for RDNA1 0x731f: node 1 bank 0 FB_PUBLIC flags 0x0 -> 0x1 (nothing written)"
+    );
+    let restored = Restored {
+        device_id: 0x731F,
+        at,
+        before: 1,
+        after: 0,
+    };
+    assert_eq!(
+        restored.to_string(),
+        "KFD: RDNA1 0x731f: node 1 bank 0 FB_PUBLIC flags restored 0x1 -> 0x0"
+    );
+    let refused = Refused {
+        device_id: 0x731F,
+        node: 1,
+        bank: Some(0),
+        reason: &"layout check failed",
+    };
+    assert_eq!(
+        refused.to_string(),
+        "KFD: RDNA1 0x731f: node 1 bank 0 refused, nothing written: layout check failed"
+    );
+    let no_match = NoMatch {
+        device_id: 0x731F,
+        nodes: 1,
+    };
+    let summary = Summary {
+        tally: Tally {
+            nodes: 2,
+            matched_nodes: 1,
+            patched: 1,
+            already_set: 0,
+            refused: 0,
+        },
+        dry_run: false,
+    };
+    assert_eq!(
+        summary.to_string(),
+        "KFD: RDNA1 rule: 1 bank(s) patched, 0 already set, 0 refused, on 1 matching of 2 node(s)"
+    );
+    for line in [
+        patched.to_string(),
+        would.to_string(),
+        restored.to_string(),
+        refused.to_string(),
+        no_match.to_string(),
+        summary.to_string(),
+    ] {
+        assert!(grep_kfd_rdna1(&line), "{line}");
+    }
+}
+
+#[test]
+fn heap_names_and_masks() {
+    assert_eq!(heap_name(1), "FB_PUBLIC");
+    assert_eq!(heap_name(7), "UNKNOWN");
+    assert_eq!(HeapMask(0).to_string(), "none");
+    assert_eq!(HeapMask(0x5).to_string(), "SYSTEM|FB_PRIVATE");
+    assert!(!HeapMask(u32::MAX).contains(40));
+}
+
+#[test]
+fn textbuf_keeps_a_terminator_and_refuses_overflow() {
+    let mut b = TextBuf::<8>::new();
+    write!(b, "abc{}", 12).unwrap();
+    assert_eq!(b.as_str(), "abc12");
+    assert_eq!(b.as_bytes_with_nul(), b"abc12\0");
+    assert!(write!(b, "xyz").is_err());
+    assert!(b.write_str("a\0").is_err());
+    assert_eq!(b.as_bytes_with_nul().last(), Some(&0));
+}

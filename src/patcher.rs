@@ -1,24 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Patching banks of the live KFD topology, and restoring them.
+//! Patching banks of the live KFD topology, keeping track of them while
+//! KFD's topology changes, and restoring them.
 //!
 //! [`KfdSysfs`] reads the topology through sysfs for [`walk`]; [`Patcher`]
 //! is the visitor that checks each selected bank's struct against its sysfs
-//! text and sets `HOT_PLUGGABLE`, remembering exactly the bits it set, and
-//! that clears those bits again in [`Patcher::restore_all`].
+//! text and sets `HOT_PLUGGABLE` through the write gate, remembering exactly
+//! the bits it set. A record's struct address is only an identity: it is
+//! never dereferenced. Every access goes through a fresh sysfs lookup, and
+//! every write through the gate (see the concurrency notes in `rdna1_fg.rs`).
 
+use crate::kfd_hooks::{gate_state, now_ns, GateGuard, GateState, HookStats};
 use crate::kfd_mem::{MemError, MemRef};
-use crate::logic::layout::MemPropsLayout;
 use crate::logic::messages::{
-    AlreadySet, BankRef, NoMatch, NoTopology, NotRestored, Patched, Refused, Restored, Summary,
-    Tally, Unloaded, WouldPatch,
+    AlreadySet, BankRef, Forgotten, NoMatch, NoTopology, NotRestored, Patched, Refused, Rescan,
+    Restored, Summary, Trigger, Unloaded, WouldPatch,
 };
-use crate::logic::props::{MemBankProps, PropsError};
+use crate::logic::props::{find_u32, MemBankProps, PropsError};
 use crate::logic::restore::{self, Restore};
 use crate::logic::rules::{BankAction, Config};
+use crate::logic::status::{BankStatus, Counters, Latency, ModuleState, StatusHeader};
+use crate::logic::textbuf::TextBuf;
 use crate::logic::walk::{self, Outcome, Topology, Visitor, TOPOLOGY_DIR};
 use crate::sysfs_file::{topology_path, FileError, SysfsFile};
-use core::fmt;
+use core::fmt::{self, Write};
 use kernel::alloc::AllocError;
 use kernel::prelude::*;
 
@@ -71,10 +76,14 @@ pub(crate) enum Refusal {
     Props(PropsError),
     /// No memory for the record that unload needs.
     NoMemory,
-    /// At unload: the bank's sysfs file is gone.
+    /// The bank's sysfs file is gone.
     BankGone,
-    /// At unload: the bank's sysfs file now shows another struct.
+    /// The bank's sysfs file now shows another struct.
     BankReplaced,
+    /// KFD is removing topology nodes, or the topology changed since it was read.
+    TopologyChanging,
+    /// KFD is not loaded (amdgpu unloaded or unloading).
+    NoKfd,
 }
 
 impl fmt::Display for Refusal {
@@ -86,6 +95,10 @@ impl fmt::Display for Refusal {
             Self::NoMemory => f.write_str("out of memory for the restore record"),
             Self::BankGone => f.write_str("the bank no longer exists"),
             Self::BankReplaced => f.write_str("the bank is no longer the struct that was patched"),
+            Self::TopologyChanging => {
+                f.write_str("KFD's topology is changing; the next rescan retries")
+            }
+            Self::NoKfd => f.write_str("KFD is not loaded"),
         }
     }
 }
@@ -114,36 +127,88 @@ impl From<AllocError> for Refusal {
 /// A bank the module patched: what it set, and where.
 struct PatchRecord {
     device_id: u16,
+    /// Where the bank was last seen.
     at: BankRef,
+    /// The struct's address: an identity, never dereferenced.
     mem: MemRef,
+    /// The bank's size: with `mem`, tells the same bank from a new one.
+    size_in_bytes: u64,
+    /// `flags` before the patch.
+    before: u32,
     /// Exactly the bits this module set (never a bit that was set before).
     bits: u32,
+    /// The pass that last saw the bank.
+    seen: u64,
 }
 
-/// Applies the rule to the topology and undoes it.
+impl PatchRecord {
+    fn is(&self, mem: MemRef, sysfs: &MemBankProps) -> bool {
+        self.mem == mem
+            && self.at.heap_type == sysfs.heap_type
+            && self.size_in_bytes == sysfs.size_in_bytes
+    }
+}
+
+/// The pass in progress.
+#[derive(Clone, Copy)]
+struct Pass {
+    /// Pass number (`Counters::scans`).
+    id: u64,
+    /// Gate epoch the pass read the topology at; writes need it unchanged.
+    epoch: u64,
+    /// The event that caused the pass, and when it happened.
+    trigger: Option<(Trigger, u64)>,
+}
+
+/// Applies the rule to the topology, follows it as it changes, undoes it.
 pub(crate) struct Patcher {
     config: Config,
-    layout: MemPropsLayout,
-    // INVARIANT: one record per bank whose bits this module set and has not
-    // yet restored; `bits` of each is non-zero.
+    // INVARIANT: one record per bank whose bits this module set and has
+    // neither restored nor forgotten; `bits` of each is non-zero.
     records: KVec<PatchRecord>,
+    counters: Counters,
+    last_latency: Option<Latency>,
+    last_error: TextBuf<200>,
+    pass: Pass,
 }
 
 impl Patcher {
-    /// A patcher for `config`, assuming `layout`.
-    pub(crate) fn new(config: Config, layout: MemPropsLayout) -> Self {
+    /// A patcher for `config`.
+    pub(crate) fn new(config: Config) -> Self {
         Self {
             config,
-            layout,
             records: KVec::new(),
+            counters: Counters::default(),
+            last_latency: None,
+            last_error: TextBuf::new(),
+            pass: Pass {
+                id: 0,
+                epoch: 0,
+                trigger: None,
+            },
         }
     }
 
-    /// Walks the live topology once, patching what the rule selects, and
-    /// logs the outcome.
-    pub(crate) fn apply(&mut self, buf: &mut [u8]) -> Tally {
+    /// Walks the live topology, patching what the rule selects, keeping
+    /// track of banks patched before and forgetting those that are gone.
+    /// `epoch` is the gate epoch read before the walk.
+    pub(crate) fn rescan(&mut self, buf: &mut [u8], epoch: u64, why: Trigger, hooks: &HookStats) {
+        self.counters.scans += 1;
+        self.pass = Pass {
+            id: self.counters.scans,
+            epoch,
+            trigger: hooks.trigger.filter(|(t, _)| *t == why),
+        };
+        if why != Trigger::Load {
+            info(Rescan(why));
+        }
         let config = self.config;
         let tally = walk::walk(&mut KfdSysfs, &config, buf, self);
+        if tally.refused == 0 || tally.nodes == 0 {
+            // Banks not seen in a complete pass have left the topology.
+            let pass = self.pass.id;
+            self.forget_where(|r| r.seen != pass, "no longer in KFD's topology");
+        }
         if tally.nodes == 0 {
             info(NoTopology { path: TOPOLOGY_DIR });
         } else if tally.matched_nodes == 0 {
@@ -157,20 +222,76 @@ impl Patcher {
                 dry_run: config.dry_run,
             });
         }
-        tally
     }
 
-    fn patch(
+    /// Forgets every record: KFD's topology is gone (amdgpu unloaded), so
+    /// there is nothing to restore and nothing may be touched.
+    pub(crate) fn forget_all(&mut self, reason: &str) {
+        self.forget_where(|_| true, reason);
+    }
+
+    fn forget_where(&mut self, gone: impl Fn(&PatchRecord) -> bool, reason: &str) {
+        let mut i = 0;
+        while i < self.records.len() {
+            if !self.records.get(i).is_some_and(&gone) {
+                i += 1;
+                continue;
+            }
+            if let Ok(record) = self.records.remove(i) {
+                self.counters.forgotten += 1;
+                info(Forgotten {
+                    device_id: record.device_id,
+                    at: record.at,
+                    reason,
+                });
+            }
+        }
+    }
+
+    fn note_error(&mut self, what: &dyn fmt::Display) {
+        self.last_error = TextBuf::new();
+        // A message longer than the buffer is cut: `write!` stops at the
+        // first piece that does not fit.
+        let _ = write!(self.last_error, "{what}");
+    }
+
+    fn find_record(&self, mem: MemRef, sysfs: &MemBankProps) -> Option<usize> {
+        self.records.iter().position(|r| r.is(mem, sysfs))
+    }
+
+    /// Handles one selected bank; returns what happened.
+    fn visit(
         &mut self,
         device_id: u16,
         at: BankRef,
         file: &SysfsFile,
         sysfs: &MemBankProps,
-        before: u32,
-        after: u32,
-    ) -> Result<(), Refusal> {
-        let mem = MemRef::from_attribute(file.attribute()?, &self.layout)?;
-        mem.verify(&self.layout, sysfs)?;
+        action: BankAction,
+    ) -> Result<Outcome, Refusal> {
+        let layout = self.config.layout;
+        let mem = MemRef::from_attribute(file.attribute()?, &layout)?;
+        let known = self.find_record(mem, sysfs);
+        let (before, after) = match (action, known) {
+            (BankAction::Skip, _) => return Ok(Outcome::Ignored),
+            (BankAction::AlreadySet, Some(i)) => {
+                // Ours, from an earlier pass: the node may have a new index.
+                if let Some(record) = self.records.get_mut(i) {
+                    record.at = at;
+                    record.seen = self.pass.id;
+                }
+                return Ok(Outcome::Kept);
+            }
+            (BankAction::AlreadySet, None) => {
+                self.counters.already_set += 1;
+                info(AlreadySet {
+                    device_id,
+                    at,
+                    flags: sysfs.flags,
+                });
+                return Ok(Outcome::AlreadySet);
+            }
+            (BankAction::Patch { before, after }, _) => (before, after),
+        };
         let line = Patched {
             device_id,
             at,
@@ -178,39 +299,73 @@ impl Patcher {
             after,
         };
         if self.config.dry_run {
+            mem.verify(&layout, sysfs)?;
             info(WouldPatch(line));
-            return Ok(());
+            return Ok(Outcome::Patched);
         }
-        // Room for the record first: once the bit is written, the record
-        // that lets unload clear it must never fail to be kept.
-        self.records.reserve(1, GFP_KERNEL)?;
-        mem.write_flags(&self.layout, after)?;
-        let record = PatchRecord {
-            device_id,
-            at,
-            mem,
-            bits: restore::bits_set(before, after),
-        };
-        if self.records.push_within_capacity(record).is_err() {
-            // Not reachable after `reserve`; undo rather than forget the bit.
-            mem.write_flags(&self.layout, before)?;
-            return Err(Refusal::NoMemory);
+        if known.is_none() {
+            // Room for the record first: once the bit is written, the record
+            // that lets unload clear it must never fail to be kept.
+            self.records.reserve(1, GFP_KERNEL)?;
+        }
+        {
+            let _gate = GateGuard::enter(self.pass.epoch).ok_or(Refusal::TopologyChanging)?;
+            mem.verify(&layout, sysfs)?;
+            mem.write_flags(&layout, after)?;
+        }
+        let written = now_ns();
+        let bits = restore::bits_set(before, after);
+        match known.and_then(|i| self.records.get_mut(i)) {
+            // Someone cleared our bit; it is set again and still ours.
+            Some(record) => {
+                record.at = at;
+                record.seen = self.pass.id;
+                record.bits |= bits;
+            }
+            None => {
+                let record = PatchRecord {
+                    device_id,
+                    at,
+                    mem,
+                    size_in_bytes: sysfs.size_in_bytes,
+                    before,
+                    bits,
+                    seen: self.pass.id,
+                };
+                if self.records.push_within_capacity(record).is_err() {
+                    // Not reachable after `reserve`; undo rather than forget
+                    // the bit.
+                    let _gate =
+                        GateGuard::enter(self.pass.epoch).ok_or(Refusal::TopologyChanging)?;
+                    mem.write_flags(&layout, before)?;
+                    return Err(Refusal::NoMemory);
+                }
+            }
+        }
+        self.counters.patched += 1;
+        if let Some((trigger, at_ns)) = self.pass.trigger {
+            self.last_latency = Some(Latency {
+                ns: written.saturating_sub(at_ns),
+                trigger,
+            });
         }
         info(line);
-        Ok(())
+        Ok(Outcome::Patched)
     }
 
-    /// Clears the bits this module set, bank by bank, after checking each
-    /// bank again; logs every bank and a summary.
+    /// Clears the bits this module set, bank by bank, after finding and
+    /// checking each bank again; logs every bank and a summary.
     pub(crate) fn restore_all(&mut self, buf: &mut [u8]) {
         let mut done = Unloaded {
             restored: 0,
             not_restored: 0,
         };
+        let layout = self.config.layout;
         for record in self.records.drain_all() {
-            match restore_one(&self.layout, &record, buf) {
+            match restore_one(&layout, &record, buf) {
                 Ok(Restore::Clear { before, after }) => {
                     done.restored += 1;
+                    self.counters.restored += 1;
                     info(Restored {
                         device_id: record.device_id,
                         at: record.at,
@@ -238,25 +393,73 @@ impl Patcher {
         }
         info(done);
     }
+
+    /// Writes the status file's text.
+    pub(crate) fn write_status(
+        &self,
+        f: &mut fmt::Formatter<'_>,
+        buf: &mut [u8],
+        hooks: &HookStats,
+    ) -> fmt::Result {
+        let state = match gate_state() {
+            GateState::Open(_) => ModuleState::Active,
+            GateState::Removing => ModuleState::TopologyChanging,
+            GateState::NoKfd => ModuleState::WaitingForKfd,
+        };
+        let header = StatusHeader {
+            config: &self.config,
+            state,
+            counters: self.counters,
+            hooks: hooks.hits,
+            last_latency: self.last_latency,
+            last_error: self.last_error.as_str(),
+            patched_banks: self.records.len(),
+        };
+        write!(f, "{header}")?;
+        for record in self.records.iter() {
+            let now = current_flags(record.at, buf);
+            let line = BankStatus {
+                at: record.at,
+                before: record.before,
+                now,
+            };
+            write!(f, "{line}")?;
+        }
+        Ok(())
+    }
+}
+
+/// `flags` of a bank as its sysfs file shows them now.
+fn current_flags(at: BankRef, buf: &mut [u8]) -> Option<u32> {
+    let path = topology_path(at.node, Some(at.bank)).ok()?;
+    let file = SysfsFile::open(&path).ok()??;
+    find_u32(file.read_text(buf).ok()?, "flags").ok()
 }
 
 /// Restores one bank: finds it again by its sysfs path, checks that it is
-/// the same struct and that the layout still matches, then clears the bits.
+/// the same struct and that the layout still matches, then clears the bits
+/// through the gate.
 fn restore_one(
-    layout: &MemPropsLayout,
+    layout: &crate::logic::layout::MemPropsLayout,
     record: &PatchRecord,
     buf: &mut [u8],
 ) -> Result<Restore, Refusal> {
+    let epoch = match gate_state() {
+        GateState::Open(epoch) => epoch,
+        GateState::Removing => return Err(Refusal::TopologyChanging),
+        GateState::NoKfd => return Err(Refusal::NoKfd),
+    };
     let path = topology_path(record.at.node, Some(record.at.bank))?;
     let file = SysfsFile::open(&path)?.ok_or(Refusal::BankGone)?;
     let sysfs = MemBankProps::parse(file.read_text(buf)?)?;
     let mem = MemRef::from_attribute(file.attribute()?, layout)?;
-    if mem != record.mem {
+    if !record.is(mem, &sysfs) {
         return Err(Refusal::BankReplaced);
     }
-    mem.verify(layout, &sysfs)?;
     let plan = restore::plan(sysfs.flags, record.bits);
     if let Restore::Clear { after, .. } = plan {
+        let _gate = GateGuard::enter(epoch).ok_or(Refusal::TopologyChanging)?;
+        mem.verify(layout, &sysfs)?;
         mem.write_flags(layout, after)?;
     }
     Ok(plan)
@@ -271,35 +474,25 @@ impl Visitor<KfdSysfs> for Patcher {
         sysfs: &MemBankProps,
         action: BankAction,
     ) -> Outcome {
-        match action {
-            BankAction::Skip => Outcome::Ignored,
-            BankAction::AlreadySet => {
-                info(AlreadySet {
-                    device_id,
-                    at,
-                    flags: sysfs.flags,
-                });
-                Outcome::AlreadySet
-            }
-            BankAction::Patch { before, after } => {
-                match self.patch(device_id, at, &file, sysfs, before, after) {
-                    Ok(()) => Outcome::Patched,
-                    Err(reason) => {
-                        self.refused(at.node, Some(at.bank), &reason);
-                        Outcome::Refused
-                    }
-                }
+        match self.visit(device_id, at, &file, sysfs, action) {
+            Ok(outcome) => outcome,
+            Err(reason) => {
+                self.refused(at.node, Some(at.bank), &reason);
+                Outcome::Refused
             }
         }
     }
 
     fn refused(&mut self, node: u32, bank: Option<u32>, reason: &dyn fmt::Display) {
-        info(Refused {
+        self.counters.refused += 1;
+        let line = Refused {
             device_id: self.config.device_id,
             node,
             bank,
             reason,
-        });
+        };
+        self.note_error(&line);
+        info(line);
     }
 }
 

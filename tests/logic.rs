@@ -19,6 +19,7 @@ fn raw(device_id: u32, heap_mask: u32, dry_run: u32) -> RawParams {
         device_id,
         heap_mask,
         dry_run,
+        layout_shift: 0,
     }
 }
 
@@ -349,6 +350,7 @@ fn every_line_matches_the_users_grep() {
             nodes: 2,
             matched_nodes: 1,
             patched: 1,
+            kept: 0,
             already_set: 0,
             refused: 0,
         },
@@ -356,7 +358,7 @@ fn every_line_matches_the_users_grep() {
     };
     assert_eq!(
         summary.to_string(),
-        "KFD: RDNA1 rule: 1 bank(s) patched, 0 already set, 0 refused, on 1 matching of 2 node(s)"
+        "KFD: RDNA1 rule: 1 bank(s) patched, 0 kept, 0 already set, 0 refused, on 1 matching of 2 node(s)"
     );
     for line in [
         patched.to_string(),

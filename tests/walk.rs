@@ -131,6 +131,7 @@ fn config(device_id: u32, heap_mask: u32) -> Config {
         device_id,
         heap_mask,
         dry_run: 0,
+        layout_shift: 0,
     })
     .unwrap()
 }
@@ -171,6 +172,7 @@ fn rx5700xt_gpu_bank_is_patched_and_restored() {
             nodes: 2,
             matched_nodes: 1,
             patched: 1,
+            kept: 0,
             already_set: 0,
             refused: 0
         }

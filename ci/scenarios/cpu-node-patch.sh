@@ -17,7 +17,7 @@ check_eq "other fields unchanged" \
 check_dmesg "patch line matches KFD.*RDNA1" \
 	'rdna1_fg: KFD: Enabling fine-grained for RDNA1 0x0: node 0 bank 0 SYSTEM flags 0x0 -> 0x1$'
 check_eq "exactly one patch line" "$(rfg_lines | grep -c 'Enabling fine-grained')" 1
-check_dmesg "summary line" 'KFD: RDNA1 rule: 1 bank\(s\) patched, 0 already set, 0 refused, on 1 matching of 1 node\(s\)'
+check_dmesg "summary line" 'KFD: RDNA1 rule: 1 bank\(s\) patched, 0 kept, 0 already set, 0 refused, on 1 matching of 1 node\(s\)'
 
 rmmod rdna1_fg
 check_eq "rmmod succeeds" "$?" 0

@@ -165,6 +165,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
             device_id: NAVI10_DEVICE_ID,
             heap_mask: rdna1_fg::logic::heap::DEFAULT_HEAP_MASK,
             dry_run: 0,
+            layout_shift: 0,
         },
     };
     while let Some(flag) = args.next() {

@@ -47,7 +47,11 @@ impl fmt::Display for ParamsLine<'_> {
             c.heaps.0,
             c.heaps,
             u8::from(c.dry_run)
-        )
+        )?;
+        if c.layout_shift != 0 {
+            write!(f, " layout_shift={} (test setting)", c.layout_shift)?;
+        }
+        Ok(())
     }
 }
 
@@ -214,6 +218,8 @@ pub struct Tally {
     pub matched_nodes: u32,
     /// Banks patched (or, in a dry run, that would be).
     pub patched: u32,
+    /// Banks patched by an earlier pass and still set.
+    pub kept: u32,
     /// Banks that already had the bit.
     pub already_set: u32,
     /// Banks refused.
@@ -233,9 +239,10 @@ impl fmt::Display for Summary {
         let t = &self.tally;
         write!(
             f,
-            "KFD: RDNA1 rule: {} bank(s) {}, {} already set, {} refused, on {} matching of {} node(s)",
+            "KFD: RDNA1 rule: {} bank(s) {}, {} kept, {} already set, {} refused, on {} matching of {} node(s)",
             t.patched,
             if self.dry_run { "would be patched (dry run)" } else { "patched" },
+            t.kept,
             t.already_set,
             t.refused,
             t.matched_nodes,
@@ -272,5 +279,88 @@ impl fmt::Display for BadParam<'_> {
             "KFD: RDNA1 rule: {}; module not loaded, nothing changed",
             self.0
         )
+    }
+}
+
+/// A patched bank left KFD's topology (GPU removed or amdgpu unloaded):
+/// its struct is KFD's to free, the module forgets it.
+pub struct Forgotten<'a> {
+    /// Device id of the node.
+    pub device_id: u16,
+    /// The bank, as last seen.
+    pub at: BankRef,
+    /// Why it is forgotten.
+    pub reason: &'a str,
+}
+
+impl fmt::Display for Forgotten<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "KFD: RDNA1 0x{:x}: {} forgotten ({}): nothing to restore",
+            self.device_id, self.at, self.reason
+        )
+    }
+}
+
+/// amdgpu is not loaded: the module waits for it.
+pub struct Waiting;
+
+impl fmt::Display for Waiting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("KFD: RDNA1 rule: waiting for amdgpu: KFD is not loaded; banks are patched as soon as it is")
+    }
+}
+
+/// The hooks on KFD could not be set up.
+pub struct HooksFailed {
+    /// The errno.
+    pub errno: i32,
+}
+
+impl fmt::Display for HooksFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "KFD: RDNA1 rule: cannot hook KFD's topology functions (error {}): is CONFIG_KPROBES set and amdgpu built with KFD?; module not loaded, nothing changed",
+            self.errno
+        )
+    }
+}
+
+/// What made the module look at the topology again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trigger {
+    /// Module load.
+    Load,
+    /// `kfd_topology_add_device` returned (a GPU node was added).
+    AddDevice,
+    /// `kfd_topology_remove_device` returned (a GPU node was removed).
+    RemoveDevice,
+    /// amdgpu finished loading (KFD's topology, with its CPU node, exists).
+    AmdgpuLive,
+    /// amdgpu is unloading or a node is being removed.
+    TopologyGoing,
+}
+
+impl Trigger {
+    /// The name used in logs and the status file.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Load => "module load",
+            Self::AddDevice => "kfd_topology_add_device",
+            Self::RemoveDevice => "kfd_topology_remove_device",
+            Self::AmdgpuLive => "amdgpu load",
+            Self::TopologyGoing => "topology removal",
+        }
+    }
+}
+
+/// A new pass over the topology: `KFD: RDNA1 rule: rescan after amdgpu load`.
+pub struct Rescan(pub Trigger);
+
+impl fmt::Display for Rescan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KFD: RDNA1 rule: rescan after {}", self.0.name())
     }
 }

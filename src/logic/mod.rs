@@ -14,6 +14,7 @@
 //! - [`restore`]: what unload writes back.
 //! - [`walk`]: the topology walk over any [`walk::Topology`] source.
 //! - [`messages`]: the text of every log line.
+//! - [`status`]: the text of the debugfs status file.
 //! - [`textbuf`]: a fixed-size `fmt::Write` buffer for paths.
 
 // The kernel builds this as a private module; the host crate re-exports it.
@@ -25,5 +26,6 @@ pub mod messages;
 pub mod props;
 pub mod restore;
 pub mod rules;
+pub mod status;
 pub mod textbuf;
 pub mod walk;

@@ -3,6 +3,7 @@
 //! Module parameters and the decision taken for each node and bank.
 
 use super::heap::{HeapMask, ALL_HEAPS_MASK, HEAP_TYPE_COUNT, HOT_PLUGGABLE};
+use super::layout::{MemPropsLayout, KFD_MEM_PROPERTIES};
 use core::fmt;
 
 /// PCI device id of Navi 10 (RX 5600 XT / 5700 / 5700 XT): the default rule.
@@ -17,6 +18,9 @@ pub struct RawParams {
     pub heap_mask: u32,
     /// `dry_run`: 1 logs what would change and changes nothing.
     pub dry_run: u32,
+    /// `layout_shift`: test only; moves every assumed field offset by this
+    /// many bytes, to force the layout check to fail on a real kernel.
+    pub layout_shift: i32,
 }
 
 /// Why a parameter value was refused.
@@ -30,6 +34,8 @@ pub enum ParamError {
     HeapMaskUnknownBits(u32),
     /// `dry_run` is neither 0 nor 1.
     DryRunNotBool(u32),
+    /// `layout_shift` moves a field out of the struct's readable start.
+    LayoutShiftOutOfRange(i32),
 }
 
 impl fmt::Display for ParamError {
@@ -50,6 +56,11 @@ impl fmt::Display for ParamError {
                 HeapMask(ALL_HEAPS_MASK)
             ),
             Self::DryRunNotBool(v) => write!(f, "invalid dry_run={v}: use 0 or 1"),
+            Self::LayoutShiftOutOfRange(v) => write!(
+                f,
+                "invalid layout_shift={v}: moves a field outside the struct's first {} bytes",
+                KFD_MEM_PROPERTIES.attr
+            ),
         }
     }
 }
@@ -63,6 +74,10 @@ pub struct Config {
     pub heaps: HeapMask,
     /// Log only, write nothing.
     pub dry_run: bool,
+    /// The struct layout assumed (shifted by `layout_shift`).
+    pub layout: MemPropsLayout,
+    /// The `layout_shift` in force (0 but in tests).
+    pub layout_shift: i32,
 }
 
 impl Config {
@@ -81,10 +96,15 @@ impl Config {
             1 => true,
             other => return Err(ParamError::DryRunNotBool(other)),
         };
+        let layout = KFD_MEM_PROPERTIES
+            .shifted(raw.layout_shift)
+            .ok_or(ParamError::LayoutShiftOutOfRange(raw.layout_shift))?;
         Ok(Self {
             device_id,
             heaps: HeapMask(raw.heap_mask),
             dry_run,
+            layout,
+            layout_shift: raw.layout_shift,
         })
     }
 

@@ -53,7 +53,9 @@ pub trait Topology {
 pub enum Outcome {
     /// The bit was set (or, in a dry run, would have been).
     Patched,
-    /// The bit was already set.
+    /// The bit is set, by this module in an earlier pass.
+    Kept,
+    /// The bit was already set, not by this module.
     AlreadySet,
     /// Nothing was written, for a reason the visitor logged.
     Refused,
@@ -153,6 +155,7 @@ fn walk_banks<T: Topology, V: Visitor<T>>(
         };
         match visitor.bank(config.device_id, at, handle, &props, action) {
             Outcome::Patched => tally.patched += 1,
+            Outcome::Kept => tally.kept += 1,
             Outcome::AlreadySet => tally.already_set += 1,
             Outcome::Refused => tally.refused += 1,
             Outcome::Ignored => {}

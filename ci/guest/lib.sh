@@ -52,6 +52,7 @@ check_no_dmesg() {
 
 # Loads Debian's amdgpu and the modules it needs, in dependency order.
 load_amdgpu() {
+	local m
 	for m in $(cat "$CHAIN/order"); do
 		insmod "$CHAIN/$m" || {
 			fail "insmod $m"
@@ -71,6 +72,7 @@ bank_field() {
 
 # topology_text: every bank properties file, with its path, for comparisons.
 topology_text() {
+	local f
 	for f in "$TOPO"/nodes/*/mem_banks/*/properties; do
 		[ -e "$f" ] || continue
 		echo "$f"
@@ -92,4 +94,45 @@ finish() {
 	rfg_lines | sed 's/^/|   /'
 	say "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+}
+
+STATUS=/sys/kernel/debug/rdna1_fg/status
+
+# wait_until DESCRIPTION SECONDS COMMAND...: polls COMMAND every 0.2 s.
+wait_until() {
+	local desc=$1 limit=$(($2 * 5)) tries=0
+	shift 2
+	while [ "$tries" -lt "$limit" ]; do
+		if "$@"; then
+			pass "$desc"
+			return 0
+		fi
+		sleep 0.2
+		tries=$((tries + 1))
+	done
+	fail "$desc: not within $((limit / 5)) s"
+	return 1
+}
+
+flags_are() { # NODE BANK VALUE
+	[ "$(bank_field "$1" "$2" flags 2>/dev/null)" = "$3" ]
+}
+
+# amdgpu alone (the modules it depends on stay loaded).
+unload_amdgpu() {
+	rmmod amdgpu
+}
+
+reload_amdgpu() {
+	insmod "$CHAIN/amdgpu.ko"
+}
+
+# check_status DESCRIPTION EXTENDED-REGEX: the status file has a matching line.
+check_status() {
+	if grep -Eq -- "$2" "$STATUS"; then
+		pass "$1"
+	else
+		fail "$1: no status line matches /$2/"
+		sed 's/^/|   status: /' "$STATUS"
+	fi
 }

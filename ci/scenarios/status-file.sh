@@ -1,0 +1,25 @@
+# The debugfs status file: root-only, shows the parameters, the state, the
+# patched bank with its flags before and now, counters and hooks; it goes
+# away with the module.
+. /ci/lib.sh
+load_amdgpu || exit 1
+insmod "$MODULE" device_id=0 heap_mask=0x1
+check_eq "insmod succeeds" "$?" 0
+sed 's/^/|   status: /' "$STATUS"
+check_eq "status file is root-only" "$(stat -c %a "$STATUS")" 400
+check_status "state" '^state: active$'
+check_status "parameters" '^parameters: KFD: RDNA1 rule: device_id=0x0 heap_mask=0x1 \(SYSTEM\) dry_run=0$'
+check_status "layout" '^layout: heap_type@16 size_in_bytes@24 flags@32 width@36 mem_clk_max@40 attr@64$'
+check_status "hooks" '^hooks: registered, add_device 0, remove_device 0, shutdown 0, amdgpu_live 0, amdgpu_going 0, probe_errors 0$'
+check_status "counters" '^counters: scans 1, patched 1, restored 0, refused 0, already_set 0, forgotten 0$'
+check_status "bank count" '^patched banks: 1$'
+check_status "the patched bank" '^  node 0 bank 0 SYSTEM flags before 0x0 now 0x1$'
+check_status "no error" '^last error: none$'
+rmmod rdna1_fg
+[ -e "$STATUS" ] && fail "status file still there after rmmod" || pass "status file removed with the module"
+
+insmod "$MODULE" heap_mask=0x6 dry_run=1
+check_status "default device, other parameters shown" '^parameters: KFD: RDNA1 rule: device_id=0x731f heap_mask=0x6 \(FB_PUBLIC\|FB_PRIVATE\) dry_run=1$'
+check_status "nothing patched" '^patched banks: 0$'
+rmmod rdna1_fg
+finish

@@ -4,11 +4,13 @@
 use rdna1_fg::logic::heap::{heap_name, HeapMask, DEFAULT_HEAP_MASK, HOT_PLUGGABLE};
 use rdna1_fg::logic::layout::{read_le, Mismatch, KFD_MEM_PROPERTIES, MAX_SPAN};
 use rdna1_fg::logic::messages::{
-    AlreadySet, BadParam, BankRef, NoMatch, Patched, Refused, Restored, Summary, Tally, WouldPatch,
+    AlreadySet, BadParam, BankRef, Forgotten, HooksFailed, NoMatch, ParamsLine, Patched, Refused,
+    Rescan, Restored, Summary, Tally, Trigger, Waiting, WouldPatch,
 };
 use rdna1_fg::logic::props::{find_u64, MemBankProps, NodeProps, PropsError};
 use rdna1_fg::logic::restore::{self, Restore};
 use rdna1_fg::logic::rules::{decide, BankAction, Config, ParamError, RawParams};
+use rdna1_fg::logic::status::{BankStatus, Counters, HookHits, Latency, ModuleState, StatusHeader};
 use rdna1_fg::logic::textbuf::TextBuf;
 use std::fmt::Write;
 
@@ -390,4 +392,107 @@ fn textbuf_keeps_a_terminator_and_refuses_overflow() {
     assert!(write!(b, "xyz").is_err());
     assert!(b.write_str("a\0").is_err());
     assert_eq!(b.as_bytes_with_nul().last(), Some(&0));
+}
+
+#[test]
+fn layout_shift_parameter_moves_the_fields_or_is_refused() {
+    let mut params = raw(0, 1, 0);
+    params.layout_shift = 8;
+    let c = Config::from_params(params).unwrap();
+    assert_eq!(
+        (c.layout.heap_type, c.layout.flags, c.layout.attr),
+        (24, 40, 64)
+    );
+    assert_eq!(
+        ParamsLine(&c).to_string(),
+        "KFD: RDNA1 rule: device_id=0x0 heap_mask=0x1 (SYSTEM) dry_run=0 layout_shift=8 (test setting)"
+    );
+    params.layout_shift = 100;
+    let err = Config::from_params(params).unwrap_err();
+    assert_eq!(err, ParamError::LayoutShiftOutOfRange(100));
+    assert_eq!(
+        err.to_string(),
+        "invalid layout_shift=100: moves a field outside the struct's first 64 bytes"
+    );
+}
+
+#[test]
+fn lifecycle_lines_match_the_users_grep() {
+    let at = BankRef {
+        node: 0,
+        bank: 0,
+        heap_type: 0,
+    };
+    let forgotten = Forgotten {
+        device_id: 0,
+        at,
+        reason: "KFD's topology was freed (amdgpu unloaded)",
+    };
+    assert_eq!(
+        forgotten.to_string(),
+        "KFD: RDNA1 0x0: node 0 bank 0 SYSTEM forgotten (KFD's topology was freed (amdgpu unloaded)): nothing to restore"
+    );
+    assert_eq!(
+        Rescan(Trigger::AddDevice).to_string(),
+        "KFD: RDNA1 rule: rescan after kfd_topology_add_device"
+    );
+    let hooks = HooksFailed { errno: -22 }.to_string();
+    assert!(hooks.contains("cannot hook KFD's topology functions (error -22)"));
+    for line in [forgotten.to_string(), Waiting.to_string(), hooks] {
+        assert!(grep_kfd_rdna1(&line), "{line}");
+    }
+}
+
+#[test]
+fn status_text_shows_parameters_state_counters_and_banks() {
+    let config = Config::from_params(raw(0, 1, 0)).unwrap();
+    let header = StatusHeader {
+        config: &config,
+        state: ModuleState::Active,
+        counters: Counters {
+            scans: 2,
+            patched: 1,
+            restored: 0,
+            refused: 1,
+            already_set: 0,
+            forgotten: 0,
+        },
+        hooks: HookHits {
+            probes_registered: true,
+            amdgpu_live: 1,
+            ..HookHits::default()
+        },
+        last_latency: Some(Latency {
+            ns: 1500,
+            trigger: Trigger::AmdgpuLive,
+        }),
+        last_error: "",
+        patched_banks: 1,
+    };
+    let bank = BankStatus {
+        at: BankRef {
+            node: 0,
+            bank: 0,
+            heap_type: 0,
+        },
+        before: 0,
+        now: Some(1),
+    };
+    let text = format!("{header}{bank}");
+    assert_eq!(
+        text,
+        "state: active
+parameters: KFD: RDNA1 rule: device_id=0x0 heap_mask=0x1 (SYSTEM) dry_run=0
+layout: heap_type@16 size_in_bytes@24 flags@32 width@36 mem_clk_max@40 attr@64
+hooks: registered, add_device 0, remove_device 0, shutdown 0, amdgpu_live 1, amdgpu_going 0, probe_errors 0
+counters: scans 2, patched 1, restored 0, refused 1, already_set 0, forgotten 0
+latency: last patch 1500 ns after amdgpu load
+last error: none
+patched banks: 1
+  node 0 bank 0 SYSTEM flags before 0x0 now 0x1
+"
+    );
+    let unreadable = BankStatus { now: None, ..bank };
+    assert!(unreadable.to_string().ends_with("now unreadable\n"));
+    assert_eq!(ModuleState::WaitingForKfd.name(), "waiting for KFD");
 }

@@ -6,17 +6,23 @@
 #   make test            host tests (cargo) and the QEMU scenarios
 #   make vm-demo         build everything and show the module on real KFD in a VM
 #   make clean
+#   make dkms-install    install from this checkout with DKMS (root)
+#   make dkms-remove     remove it from DKMS and every kernel (root)
+#   make deb             build the rdna1-fg-dkms Debian package (in ../)
 
-KVER ?= $(shell uname -r)
+KVER ?= $(if $(KERNELRELEASE),$(KERNELRELEASE),$(shell uname -r))
 # A tree prepared by scripts/rdna1-fg-prepare-kernel is preferred: Debian's
 # headers lack the Rust build artifacts.
-KDIR ?= $(firstword $(wildcard /var/lib/rdna1_fg/kbuild/$(KVER)) /lib/modules/$(KVER)/build)
+KDIR ?= $(shell $(CURDIR)/scripts/rdna1-fg-kdir $(KVER))
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(CURDIR)/dkms.conf)
+DKMS_SRC := /usr/src/rdna1_fg-$(VERSION)
 # Build with the compiler the kernel was built with (e.g. x86_64-linux-gnu-gcc-16).
 KCC ?= $(shell sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\).*/\1/p' $(KDIR)/.config 2>/dev/null)
 
 MAKE_KERNEL = $(MAKE) -C $(KDIR) M=$(CURDIR) $(if $(KCC),CC=$(KCC) HOSTCC=$(KCC))
 
-.PHONY: all modules clean test host-test vm-test vm-demo buildroot
+.PHONY: all modules clean test host-test vm-test vm-demo buildroot dkms-install dkms-remove dkms-source deb
+
 
 all: modules
 
@@ -39,3 +45,23 @@ vm-demo:
 
 buildroot:
 	ci/buildroot.sh
+
+# Copies the module's sources to DESTDIR/usr/src/rdna1_fg-VERSION.
+dkms-source:
+	rm -rf $(DESTDIR)$(DKMS_SRC)
+	mkdir -p $(DESTDIR)$(DKMS_SRC)/scripts
+	cp -r dkms.conf Kbuild Makefile src $(DESTDIR)$(DKMS_SRC)/
+	cp scripts/rdna1-fg-kdir scripts/rdna1-fg-dkms-check $(DESTDIR)$(DKMS_SRC)/scripts/
+	rm -rf $(DESTDIR)$(DKMS_SRC)/src/bin $(DESTDIR)$(DKMS_SRC)/src/lib.rs
+	find $(DESTDIR)$(DKMS_SRC) \( -name '*.o' -o -name '.*.cmd' -o -name '*.ko' \) -delete
+
+dkms-install: dkms-source
+	dkms add rdna1_fg/$(VERSION)
+	dkms install rdna1_fg/$(VERSION) -k $(KVER)
+
+dkms-remove:
+	dkms remove rdna1_fg/$(VERSION) --all
+	rm -rf $(DKMS_SRC)
+
+deb:
+	dpkg-buildpackage -b -us -uc

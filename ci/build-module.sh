@@ -8,7 +8,9 @@ build() {
 	local src=$ROOT_DIR/build/rdna1_fg
 	rm -rf "$src"
 	mkdir -p "$src" "$OUT_DIR"
-	cp -r "$REPO_DIR/Kbuild" "$REPO_DIR/Makefile" "$REPO_DIR/src" "$src/"
+	mkdir -p "$src/scripts"
+	cp -r "$REPO_DIR/Kbuild" "$REPO_DIR/Makefile" "$REPO_DIR/dkms.conf" "$REPO_DIR/src" "$src/"
+	cp "$REPO_DIR/scripts/rdna1-fg-kdir" "$src/scripts/"
 	in_root make -C /build/rdna1_fg KVER="$KREL" >"$OUT_DIR/build.log" 2>&1 || {
 		tail -n 40 "$OUT_DIR/build.log" >&2
 		die "module build failed (log: $OUT_DIR/build.log)"

@@ -8,7 +8,12 @@
 . "$(dirname "$0")/lib.sh"
 
 STAMP_BOOTSTRAP=$ROOT_DIR/.rdna1_fg-bootstrap
-STAMP_PACKAGES=$ROOT_DIR/.rdna1_fg-packages-$KPKG_VERSION
+# Everything the build root holds: the kernel's toolchain, its headers and
+# source, its modules (for the packaging test, which boots this tree), and
+# the tools to build and install the DKMS package.
+ROOT_PKGS="$TOOLCHAIN_PKGS kmod cpio xz-utils dwarves python3 busybox-static dkms dh-dkms debhelper dpkg-dev build-essential
+ linux-headers-$KREL=$KPKG_VERSION $KSRC_PKG=$KPKG_VERSION linux-modules-$KREL=$KPKG_VERSION"
+STAMP_PACKAGES=$ROOT_DIR/.rdna1_fg-packages-$(echo "$ROOT_PKGS" | md5sum | cut -c1-12)
 KBUILD_IN_ROOT=/var/lib/rdna1_fg/kbuild/$KREL
 
 bootstrap() {
@@ -36,9 +41,7 @@ install_packages() {
 			die "$p version $KPKG_VERSION is not in the $SUITE archive any more: pick a kernel the archive has (apt-cache policy 'linux-headers-*' in $ROOT_DIR) and add a ci/targets/ file for it"
 	done
 	# shellcheck disable=SC2086
-	in_root apt-get install -y -qq $APT_TARGET_OPTS $TOOLCHAIN_PKGS kmod cpio xz-utils dwarves python3 \
-		busybox-static "linux-headers-$KREL=$KPKG_VERSION" "$KSRC_PKG=$KPKG_VERSION" \
-		>"$CACHE_DIR/apt-install.log" 2>&1 ||
+	in_root apt-get install -y -qq $APT_TARGET_OPTS $ROOT_PKGS >"$CACHE_DIR/apt-install.log" 2>&1 ||
 		die "installing the toolchain and kernel packages failed (log: $CACHE_DIR/apt-install.log)"
 	touch "$STAMP_PACKAGES"
 }
@@ -73,7 +76,7 @@ main() {
 	mkdir -p "$CACHE_DIR"
 	trap umount_root EXIT
 	[ -f "$STAMP_BOOTSTRAP" ] || step "debootstrap $SUITE into $ROOT_DIR" bootstrap
-	[ -f "$STAMP_PACKAGES" ] || step "install toolchain and linux $KPKG_VERSION packages" install_packages
+	[ -f "$STAMP_PACKAGES" ] || step "install toolchain, dkms and linux $KPKG_VERSION packages" install_packages
 	[ -f "$ROOT_DIR$KBUILD_IN_ROOT/.rdna1_fg-prepared" ] || step "prepare kernel tree with Rust artifacts" prepare_kernel
 	[ -f "$BOOT_DIR/.rdna1_fg-fetched" ] || step "fetch Debian's kernel image and modules" fetch_boot
 	log "build root ready: $ROOT_DIR (kernel tree $KBUILD_IN_ROOT)"

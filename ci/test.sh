@@ -6,6 +6,7 @@
 
 "$CI_DIR/buildroot.sh"
 "$CI_DIR/build-module.sh"
+"$CI_DIR/build-deb.sh"
 if [ $# -eq 0 ]; then
 	set -- $(cd "$CI_DIR/scenarios" && ls -- *.sh | sed 's/\.sh$//')
 fi

@@ -31,6 +31,9 @@
 
 #include "kfd_hooks.h"
 
+/* The Rust `module!` has no version field; the C half gives it (Kbuild). */
+MODULE_VERSION(RDNA1_FG_VERSION);
+
 /* Implemented in Rust (kfd_hooks.rs): rescan or forget, in process context. */
 void rdna1_fg_topology_work(void *ctx);
 

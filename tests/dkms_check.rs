@@ -1,0 +1,155 @@
+//! scripts/rdna1-fg-dkms-check, DKMS's pre-build check, on fake kernel
+//! trees: each missing piece gives its one clear message and a failure; a
+//! complete tree passes.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const REL: &str = "7.2.13+deb14-amd64";
+
+struct Tree {
+    base: PathBuf,
+}
+
+impl Tree {
+    /// A prepared tree for REL under a fresh base directory.
+    fn new(name: &str) -> Self {
+        let base =
+            std::env::temp_dir().join(format!("rdna1-fg-check-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        let kdir = base.join(REL);
+        std::fs::create_dir_all(kdir.join("rust")).unwrap();
+        std::fs::create_dir_all(kdir.join("scripts")).unwrap();
+        std::fs::write(kdir.join(".rdna1_fg-prepared"), "").unwrap();
+        Self { base }
+    }
+
+    fn kdir(&self) -> PathBuf {
+        self.base.join(REL)
+    }
+
+    fn write(&self, file: &str, text: &str) {
+        std::fs::write(self.kdir().join(file), text).unwrap();
+    }
+
+    fn with_artifacts(&self) {
+        for f in [
+            "rust/libkernel.rmeta",
+            "rust/libmacros.so",
+            "scripts/target.json",
+        ] {
+            self.write(f, "");
+        }
+    }
+
+    /// Runs the check; returns (success, stderr).
+    fn check(&self) -> (bool, String) {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/rdna1-fg-dkms-check");
+        let out = Command::new("sh")
+            .arg(script)
+            .arg(REL)
+            .env("RDNA1_FG_KBUILD_BASE", &self.base)
+            .output()
+            .expect("sh runs");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+}
+
+impl Drop for Tree {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.base);
+    }
+}
+
+fn rustc_version() -> String {
+    let out = Command::new("rustc")
+        .arg("--version")
+        .output()
+        .expect("rustc runs");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn a_complete_tree_passes() {
+    let t = Tree::new("complete");
+    t.with_artifacts();
+    t.write(
+        ".config",
+        &format!(
+            "CONFIG_RUST=y\nCONFIG_RUSTC_VERSION_TEXT=\"{}\"\n",
+            rustc_version()
+        ),
+    );
+    assert_eq!(t.check(), (true, String::new()));
+}
+
+#[test]
+fn missing_rust_artifacts_give_the_clear_message() {
+    let t = Tree::new("no-artifacts");
+    t.write(".config", "CONFIG_RUST=y\n");
+    let (ok, err) = t.check();
+    assert!(!ok);
+    assert_eq!(
+        err,
+        format!(
+            "rdna1_fg: cannot build for kernel {REL}: the kernel tree {} has no Rust build artifacts (rust/*.rmeta, libmacros.so, scripts/target.json; Debian's headers do not ship them)\n\
+             rdna1_fg: fix: install linux-source-7.2 and run: rdna1-fg-prepare-kernel {REL} (Ubuntu: install linux-lib-rust-{REL}; self-built kernels: make KDIR=<your tree>)\n",
+            t.kdir().display()
+        )
+    );
+}
+
+#[test]
+fn a_kernel_without_rust_is_named() {
+    let t = Tree::new("no-rust");
+    t.with_artifacts();
+    t.write(".config", "# CONFIG_RUST is not set\n");
+    let (ok, err) = t.check();
+    assert!(!ok);
+    assert!(err.contains("is built without Rust (CONFIG_RUST)"), "{err}");
+}
+
+#[test]
+fn a_different_rustc_is_named_with_both_versions() {
+    let t = Tree::new("other-rustc");
+    t.with_artifacts();
+    t.write(".config", "CONFIG_RUST=y\nCONFIG_RUSTC_VERSION_TEXT=\"rustc 1.85.1 (4eb161250 2025-03-15) (built from a source tarball)\"\n");
+    let (ok, err) = t.check();
+    assert!(!ok);
+    assert!(
+        err.contains(&format!(
+            "was built with 'rustc 1.85.1 (4eb161250 2025-03-15) (built from a source tarball)' but this rustc is '{}'",
+            rustc_version()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("rdna1_fg: fix: install exactly that rustc"),
+        "{err}"
+    );
+}
+
+#[test]
+fn no_tree_at_all_points_at_the_headers() {
+    let t = Tree::new("no-tree");
+    std::fs::remove_file(t.kdir().join(".rdna1_fg-prepared")).unwrap();
+    // Without a prepared tree the check looks at /lib/modules/REL/build.
+    if Path::new(&format!("/lib/modules/{REL}/build")).exists() {
+        return; // This host has that kernel's headers: nothing to show.
+    }
+    let (ok, err) = t.check();
+    assert!(!ok);
+    assert!(
+        err.contains(&format!("no kernel build tree at /lib/modules/{REL}/build")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "install linux-headers-{REL}, then run: rdna1-fg-prepare-kernel {REL}"
+        )),
+        "{err}"
+    );
+}

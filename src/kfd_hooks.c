@@ -7,7 +7,8 @@
  *  - a module notifier that sees amdgpu go live (its init has run, so KFD's
  *    topology exists) and go away;
  *  - probes on KFD's own functions, registered while amdgpu is loaded:
- *      kfd_topology_add_device      return: a GPU node was added
+ *      kfd_topology_add_device      entry and return: a GPU node is added
+ *                                   (its sysfs tree is rebuilt meanwhile)
  *      kfd_topology_remove_device   entry and return: a GPU node is removed
  *      kfd_topology_shutdown        entry: amdgpu exit frees the topology
  *  - the write gate: a spinlock, a topology epoch and a "topology unsafe"
@@ -21,6 +22,8 @@
  */
 
 #include <linux/atomic.h>
+#include <linux/delay.h>
+#include <linux/lockdep.h>
 #include <linux/kprobes.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
@@ -34,21 +37,20 @@
 /* The Rust `module!` has no version field; the C half gives it (Kbuild). */
 MODULE_VERSION(RDNA1_FG_VERSION);
 
-/* Implemented in Rust (kfd_hooks.rs): rescan or forget, in process context. */
-void rdna1_fg_topology_work(void *ctx);
-
 static void *rfg_ctx;
 static struct work_struct rfg_work;
 
 /*
- * The write gate. rfg_gate_lock protects rfg_epoch, rfg_removing and
+ * The write gate. rfg_gate_lock protects rfg_epoch, rfg_changing and
  * rfg_kfd_live. A writer holds the lock (irqs off) from its epoch check to
  * the end of its store; KFD's free paths take it in their entry probes,
  * before anything is freed, and leave the state unsafe until they are done.
+ * Adding a node frees nothing, but rebuilds every node's sysfs tree: it
+ * marks the topology as changing too, so that no pass trusts a partial view.
  */
 static DEFINE_SPINLOCK(rfg_gate_lock);
 static u64 rfg_epoch;
-static int rfg_removing;
+static int rfg_changing;
 static bool rfg_kfd_live;
 
 static atomic64_t rfg_hits[RDNA1_FG_HIT_COUNT];
@@ -69,10 +71,10 @@ static void rfg_trigger(enum rdna1_fg_hit kind)
 {
 	atomic64_set(&rfg_trigger_ns, ktime_get_ns());
 	atomic64_set(&rfg_trigger_kind, kind);
-	queue_work(system_wq, &rfg_work);
+	queue_work(system_dfl_wq, &rfg_work);
 }
 
-/* Entry of a function that frees topology structs: close the gate. */
+/* Entry of a function that changes the topology: close the gate. */
 static void rfg_gate_close(bool for_good)
 {
 	unsigned long flags;
@@ -82,13 +84,36 @@ static void rfg_gate_close(bool for_good)
 	if (for_good)
 		rfg_kfd_live = false;
 	else
-		rfg_removing++;
+		rfg_changing++;
 	spin_unlock_irqrestore(&rfg_gate_lock, flags);
+}
+
+/* Return of a function that changed the topology: open it again. */
+static void rfg_gate_reopen(void)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&rfg_gate_lock, flags);
+	rfg_epoch++;
+	if (rfg_changing > 0)
+		rfg_changing--;
+	spin_unlock_irqrestore(&rfg_gate_lock, flags);
+}
+
+/*
+ * The add probe's entry and return handlers run as a pair: when no instance
+ * is free, neither runs (counted in nmissed), so the count stays balanced.
+ */
+static int rfg_add_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	rfg_gate_close(false);
+	return 0;
 }
 
 static int rfg_add_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	rfg_hit(RDNA1_FG_HIT_ADD_DEVICE);
+	rfg_gate_reopen();
 	rfg_trigger(RDNA1_FG_HIT_ADD_DEVICE);
 	return 0;
 }
@@ -102,13 +127,7 @@ static int rfg_remove_entry(struct kprobe *p, struct pt_regs *regs)
 
 static int rfg_remove_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	unsigned long flags;
-
-	spin_lock_irqsave(&rfg_gate_lock, flags);
-	rfg_epoch++;
-	if (rfg_removing > 0)
-		rfg_removing--;
-	spin_unlock_irqrestore(&rfg_gate_lock, flags);
+	rfg_gate_reopen();
 	rfg_trigger(RDNA1_FG_HIT_REMOVE_DEVICE);
 	return 0;
 }
@@ -117,12 +136,13 @@ static int rfg_shutdown_entry(struct kprobe *p, struct pt_regs *regs)
 {
 	rfg_hit(RDNA1_FG_HIT_SHUTDOWN);
 	rfg_gate_close(true);
-	queue_work(system_wq, &rfg_work);
+	queue_work(system_dfl_wq, &rfg_work);
 	return 0;
 }
 
 static struct kretprobe rfg_add_probe = {
 	.kp.symbol_name = "kfd_topology_add_device",
+	.entry_handler = rfg_add_entry,
 	.handler = rfg_add_ret,
 	.maxactive = 16,
 };
@@ -133,8 +153,9 @@ static struct kprobe rfg_remove_entry_probe = {
 };
 
 /*
- * If this return probe ever misses (no free instance), rfg_removing stays
- * raised and writes stay refused: the safe direction.
+ * A plain kprobe closes the gate at entry: it always runs. If this return
+ * probe ever misses (no free instance), rfg_changing stays raised and writes
+ * stay refused: the safe direction (nmissed shows it in the status file).
  */
 static struct kretprobe rfg_remove_ret_probe = {
 	.kp.symbol_name = "kfd_topology_remove_device",
@@ -152,13 +173,11 @@ static void rfg_reset_probes(void)
 {
 	memset(&rfg_add_probe.kp, 0, sizeof(rfg_add_probe.kp));
 	rfg_add_probe.kp.symbol_name = "kfd_topology_add_device";
-	rfg_add_probe.nmissed = 0;
 	memset(&rfg_remove_entry_probe, 0, sizeof(rfg_remove_entry_probe));
 	rfg_remove_entry_probe.symbol_name = "kfd_topology_remove_device";
 	rfg_remove_entry_probe.pre_handler = rfg_remove_entry;
 	memset(&rfg_remove_ret_probe.kp, 0, sizeof(rfg_remove_ret_probe.kp));
 	rfg_remove_ret_probe.kp.symbol_name = "kfd_topology_remove_device";
-	rfg_remove_ret_probe.nmissed = 0;
 	memset(&rfg_shutdown_probe, 0, sizeof(rfg_shutdown_probe));
 	rfg_shutdown_probe.symbol_name = "kfd_topology_shutdown";
 	rfg_shutdown_probe.pre_handler = rfg_shutdown_entry;
@@ -169,11 +188,14 @@ static void rfg_unregister_probes_locked(void)
 {
 	if (!rfg_probes_registered)
 		return;
+	/* Counts of missed return probes, kept for the status file. */
+	atomic64_add(rfg_add_probe.nmissed + rfg_remove_ret_probe.nmissed,
+		     &rfg_hits[RDNA1_FG_HIT_MISSED]);
 	unregister_kprobe(&rfg_shutdown_probe);
 	unregister_kretprobe(&rfg_remove_ret_probe);
 	unregister_kprobe(&rfg_remove_entry_probe);
 	unregister_kretprobe(&rfg_add_probe);
-	rfg_probes_registered = false;
+	WRITE_ONCE(rfg_probes_registered, false);
 }
 
 /*
@@ -201,11 +223,11 @@ static int rfg_register_probes_locked(void)
 	ret = register_kretprobe(&rfg_add_probe);
 	if (ret)
 		goto out_remove_ret;
-	rfg_probes_registered = true;
+	WRITE_ONCE(rfg_probes_registered, true);
 
 	spin_lock_irqsave(&rfg_gate_lock, flags);
 	rfg_epoch++;
-	rfg_removing = 0;
+	rfg_changing = 0;
 	rfg_kfd_live = true;
 	spin_unlock_irqrestore(&rfg_gate_lock, flags);
 	return 0;
@@ -243,7 +265,7 @@ static int rfg_module_event(struct notifier_block *nb, unsigned long event, void
 		/* amdgpu's exit has run (kfd_topology_shutdown closed the gate). */
 		rfg_gate_close(true);
 		rfg_unregister_probes_locked();
-		queue_work(system_wq, &rfg_work);
+		queue_work(system_dfl_wq, &rfg_work);
 		break;
 	}
 	mutex_unlock(&rfg_probe_mutex);
@@ -257,6 +279,19 @@ static struct notifier_block rfg_module_nb = {
 static void rfg_work_fn(struct work_struct *work)
 {
 	rdna1_fg_topology_work(rfg_ctx);
+}
+
+/* Unregisters everything and waits for the work: nothing runs afterwards. */
+static void rfg_stop_all(void)
+{
+	unregister_module_notifier(&rfg_module_nb);
+	mutex_lock(&rfg_probe_mutex);
+	rfg_stopping = true;
+	rfg_unregister_probes_locked();
+	mutex_unlock(&rfg_probe_mutex);
+	/* Nothing can queue the work any more; make sure it is not running. */
+	cancel_work_sync(&rfg_work);
+	rfg_ctx = NULL;
 }
 
 int rdna1_fg_hooks_start(void *ctx)
@@ -278,7 +313,8 @@ int rdna1_fg_hooks_start(void *ctx)
 		return 0;
 	if (ret == -ENOENT)
 		return RDNA1_FG_WAITING;
-	unregister_module_notifier(&rfg_module_nb);
+	/* The notifier may have hooked amdgpu or queued the work meanwhile. */
+	rfg_stop_all();
 	return ret;
 }
 
@@ -287,24 +323,13 @@ void rdna1_fg_hooks_quiesce(void)
 	mutex_lock(&rfg_probe_mutex);
 	rfg_stopping = true;
 	mutex_unlock(&rfg_probe_mutex);
-	cancel_work_sync(&rfg_work);
+	/* A pending rescan runs now, so that restoring sees the topology as is. */
+	flush_work(&rfg_work);
 }
 
 void rdna1_fg_hooks_stop(void)
 {
-	unregister_module_notifier(&rfg_module_nb);
-	mutex_lock(&rfg_probe_mutex);
-	rfg_stopping = true;
-	rfg_unregister_probes_locked();
-	mutex_unlock(&rfg_probe_mutex);
-	/* Nothing can queue the work any more; make sure it is not running. */
-	cancel_work_sync(&rfg_work);
-	rfg_ctx = NULL;
-}
-
-void rdna1_fg_kick(void)
-{
-	queue_work(system_wq, &rfg_work);
+	rfg_stop_all();
 }
 
 int rdna1_fg_gate_state(u64 *epoch)
@@ -316,8 +341,8 @@ int rdna1_fg_gate_state(u64 *epoch)
 	*epoch = rfg_epoch;
 	if (!rfg_kfd_live)
 		state = RDNA1_FG_GATE_NO_KFD;
-	else if (rfg_removing != 0)
-		state = RDNA1_FG_GATE_REMOVING;
+	else if (rfg_changing != 0)
+		state = RDNA1_FG_GATE_CHANGING;
 	else
 		state = RDNA1_FG_GATE_OPEN;
 	spin_unlock_irqrestore(&rfg_gate_lock, flags);
@@ -329,7 +354,7 @@ bool rdna1_fg_gate_enter(u64 epoch, unsigned long *irq_flags)
 	unsigned long flags;
 
 	spin_lock_irqsave(&rfg_gate_lock, flags);
-	if (epoch != rfg_epoch || !rfg_kfd_live || rfg_removing != 0) {
+	if (epoch != rfg_epoch || !rfg_kfd_live || rfg_changing != 0) {
 		spin_unlock_irqrestore(&rfg_gate_lock, flags);
 		return false;
 	}
@@ -342,6 +367,12 @@ void rdna1_fg_gate_leave(unsigned long irq_flags)
 	spin_unlock_irqrestore(&rfg_gate_lock, irq_flags);
 }
 
+bool rdna1_fg_gate_swap_u32(u32 *field, u32 old, u32 new)
+{
+	lockdep_assert_held(&rfg_gate_lock);
+	return cmpxchg(field, old, new) == old;
+}
+
 void rdna1_fg_hook_stats(struct rdna1_fg_hook_stats *out)
 {
 	int i;
@@ -351,9 +382,15 @@ void rdna1_fg_hook_stats(struct rdna1_fg_hook_stats *out)
 	out->trigger_ns = atomic64_read(&rfg_trigger_ns);
 	out->trigger_kind = atomic64_read(&rfg_trigger_kind);
 	out->now_ns = ktime_get_ns();
-	mutex_lock(&rfg_probe_mutex);
-	out->probes_registered = rfg_probes_registered;
-	mutex_unlock(&rfg_probe_mutex);
+	out->probes_registered = READ_ONCE(rfg_probes_registered);
+	if (out->probes_registered)
+		out->hits[RDNA1_FG_HIT_MISSED] +=
+			READ_ONCE(rfg_add_probe.nmissed) + READ_ONCE(rfg_remove_ret_probe.nmissed);
+}
+
+void rdna1_fg_msleep(unsigned int ms)
+{
+	msleep(ms);
 }
 
 u64 rdna1_fg_now_ns(void)

@@ -13,7 +13,7 @@
 
 /* rdna1_fg_gate_state() */
 #define RDNA1_FG_GATE_OPEN 0
-#define RDNA1_FG_GATE_REMOVING 1
+#define RDNA1_FG_GATE_CHANGING 1
 #define RDNA1_FG_GATE_NO_KFD 2
 
 enum rdna1_fg_hit {
@@ -23,6 +23,7 @@ enum rdna1_fg_hit {
 	RDNA1_FG_HIT_AMDGPU_LIVE,
 	RDNA1_FG_HIT_AMDGPU_GOING,
 	RDNA1_FG_HIT_PROBE_ERRORS,
+	RDNA1_FG_HIT_MISSED,
 	RDNA1_FG_HIT_COUNT,
 };
 
@@ -34,13 +35,18 @@ struct rdna1_fg_hook_stats {
 	bool probes_registered;
 };
 
+/* Implemented in Rust (kfd_hooks.rs): rescan or forget, in process context. */
+void rdna1_fg_topology_work(void *ctx);
+
 int rdna1_fg_hooks_start(void *ctx);
 void rdna1_fg_hooks_quiesce(void);
 void rdna1_fg_hooks_stop(void);
-void rdna1_fg_kick(void);
 int rdna1_fg_gate_state(u64 *epoch);
 bool rdna1_fg_gate_enter(u64 epoch, unsigned long *irq_flags);
 void rdna1_fg_gate_leave(unsigned long irq_flags);
+/* Inside the gate: *field = new if it is old; returns whether it was. */
+bool rdna1_fg_gate_swap_u32(u32 *field, u32 old, u32 new);
+void rdna1_fg_msleep(unsigned int ms);
 void rdna1_fg_hook_stats(struct rdna1_fg_hook_stats *out);
 u64 rdna1_fg_now_ns(void);
 

@@ -15,7 +15,7 @@ use kernel::prelude::*;
 const WAITING: c_int = 1;
 /// `RDNA1_FG_GATE_*`.
 const GATE_OPEN: c_int = 0;
-const GATE_REMOVING: c_int = 1;
+const GATE_CHANGING: c_int = 1;
 
 /// Indices of `struct rdna1_fg_hook_stats.hits` (`enum rdna1_fg_hit`).
 const HIT_ADD_DEVICE: usize = 0;
@@ -24,7 +24,8 @@ const HIT_SHUTDOWN: usize = 2;
 const HIT_AMDGPU_LIVE: usize = 3;
 const HIT_AMDGPU_GOING: usize = 4;
 const HIT_PROBE_ERRORS: usize = 5;
-const HIT_COUNT: usize = 6;
+const HIT_MISSED: usize = 6;
+const HIT_COUNT: usize = 7;
 
 /// `struct rdna1_fg_hook_stats`.
 #[repr(C)]
@@ -43,6 +44,8 @@ extern "C" {
     fn rdna1_fg_gate_state(epoch: *mut u64) -> c_int;
     fn rdna1_fg_gate_enter(epoch: u64, irq_flags: *mut c_ulong) -> bool;
     fn rdna1_fg_gate_leave(irq_flags: c_ulong);
+    fn rdna1_fg_gate_swap_u32(field: *mut u32, old: u32, new: u32) -> bool;
+    fn rdna1_fg_msleep(ms: c_uint);
     fn rdna1_fg_hook_stats(out: *mut RawHookStats);
     fn rdna1_fg_now_ns() -> u64;
 }
@@ -123,8 +126,8 @@ unsafe extern "C" fn rdna1_fg_topology_work(ctx: *mut c_void) {
 pub(crate) enum GateState {
     /// Writes allowed while the epoch stays this one.
     Open(u64),
-    /// A node is being removed: writes wait.
-    Removing,
+    /// A node is being added or removed: writes wait.
+    Changing,
     /// amdgpu (KFD) is not loaded, or is unloading.
     NoKfd,
 }
@@ -136,7 +139,7 @@ pub(crate) fn gate_state() -> GateState {
     let state = unsafe { rdna1_fg_gate_state(&mut epoch) };
     match state {
         GATE_OPEN => GateState::Open(epoch),
-        GATE_REMOVING => GateState::Removing,
+        GATE_CHANGING => GateState::Changing,
         _ => GateState::NoKfd,
     }
 }
@@ -162,6 +165,22 @@ impl GateGuard {
             irq_flags,
             _not_send: PhantomData,
         })
+    }
+}
+
+impl GateGuard {
+    /// Stores `new` in `*field` if it holds `old` (an atomic compare and
+    /// exchange); returns whether it did.
+    ///
+    /// # Safety
+    ///
+    /// `field` must be a valid, aligned `u32` that KFD cannot free while
+    /// this guard exists: a field of a struct found in the topology at the
+    /// epoch the gate was entered with.
+    pub(crate) unsafe fn swap_u32(&self, field: *mut u32, old: u32, new: u32) -> bool {
+        // SAFETY: the gate lock is held (this guard exists); the caller
+        // guarantees `field`.
+        unsafe { rdna1_fg_gate_swap_u32(field, old, new) }
     }
 }
 
@@ -208,6 +227,7 @@ pub(crate) fn hook_stats() -> HookStats {
             amdgpu_live: raw.hits[HIT_AMDGPU_LIVE],
             amdgpu_going: raw.hits[HIT_AMDGPU_GOING],
             probe_errors: raw.hits[HIT_PROBE_ERRORS],
+            missed: raw.hits[HIT_MISSED],
         },
         trigger: trigger.map(|t| (t, raw.trigger_ns)),
     }
@@ -217,4 +237,11 @@ pub(crate) fn hook_stats() -> HookStats {
 pub(crate) fn now_ns() -> u64 {
     // SAFETY: no preconditions.
     unsafe { rdna1_fg_now_ns() }
+}
+
+/// Sleeps for `ms` milliseconds (process context only).
+pub(crate) fn msleep(ms: u32) {
+    // SAFETY: called from process context (module exit), where sleeping is
+    // allowed.
+    unsafe { rdna1_fg_msleep(ms) };
 }

@@ -7,10 +7,12 @@
 //! `container_of(attr, struct kfd_mem_properties, attr)`; [`MemRef::from_attribute`]
 //! does the same with the assumed offset of `attr`. Reads go through
 //! `copy_from_kernel_nofault`, so even a wrong address could not fault the
-//! kernel; the one write is a single aligned store, made only after the layout check ([`MemPropsLayout::verify`]), which makes
-//! sure that a write only ever lands on the `flags` field of a struct whose
-//! every field matches what sysfs shows at that moment.
+//! kernel. The one write, [`MemRef::set_flags`], is a compare and exchange
+//! of `flags` inside the write gate, right after the layout check
+//! ([`MemPropsLayout::verify`]): it only ever lands on the `flags` field of a
+//! struct whose every field matches what sysfs shows at that moment.
 
+use crate::kfd_hooks::GateGuard;
 use crate::logic::layout::{MemPropsLayout, Mismatch, MAX_SPAN};
 use crate::logic::props::MemBankProps;
 use core::fmt;
@@ -32,6 +34,8 @@ pub(crate) enum MemError {
     Fault,
     /// The bytes differ from sysfs.
     Layout(Mismatch),
+    /// `flags` changed between the check and the store.
+    Raced,
 }
 
 impl fmt::Display for MemError {
@@ -43,6 +47,7 @@ impl fmt::Display for MemError {
             Self::BadAddress => f.write_str("attribute address below the assumed struct offset"),
             Self::Fault => f.write_str("struct memory not readable"),
             Self::Layout(m) => write!(f, "layout check failed: {m}"),
+            Self::Raced => f.write_str("flags changed under the write; nothing written"),
         }
     }
 }
@@ -120,10 +125,18 @@ impl MemRef {
         layout.verify(&raw[..span], sysfs).map_err(MemError::Layout)
     }
 
-    /// Writes `flags`. Callers verify the layout first, with nothing that
-    /// could free the struct in between (see the concurrency notes in
-    /// `rdna1_fg.rs`).
-    pub(crate) fn write_flags(&self, layout: &MemPropsLayout, flags: u32) -> Result<(), MemError> {
+    /// Checks the struct against `sysfs` and, if it matches, changes
+    /// `flags` from `sysfs.flags` to `new` with one atomic compare and
+    /// exchange. Only inside the write gate: while `_gate` exists KFD cannot
+    /// start freeing the struct (see the concurrency notes in `rdna1_fg.rs`).
+    pub(crate) fn set_flags(
+        &self,
+        gate: &GateGuard,
+        layout: &MemPropsLayout,
+        sysfs: &MemBankProps,
+        new: u32,
+    ) -> Result<(), MemError> {
+        self.verify(layout, sysfs)?;
         let field = self
             .base
             .checked_add(layout.flags)
@@ -132,13 +145,15 @@ impl MemRef {
             return Err(MemError::BadAddress);
         }
         // SAFETY: `field` is 4-aligned (checked above) and is the `flags`
-        // field of a live `struct kfd_mem_properties`: the caller has just
+        // field of a live `struct kfd_mem_properties`: `verify` has just
         // read the struct through a nofault copy and matched all its fields
-        // against sysfs, and KFD cannot free it before this returns (the
-        // caller's concurrency contract). A volatile aligned u32 store is a
-        // single store (WRITE_ONCE), so concurrent sysfs readers see the old
-        // or the new value, never a mix.
-        unsafe { core::ptr::write_volatile(field as *mut u32, flags) };
-        Ok(())
+        // against sysfs, and the gate held by `gate` keeps KFD from freeing
+        // it. A compare and exchange is one atomic store, so sysfs readers
+        // see the old or the new value, never a mix.
+        if unsafe { gate.swap_u32(field as *mut u32, sysfs.flags, new) } {
+            Ok(())
+        } else {
+            Err(MemError::Raced)
+        }
     }
 }

@@ -6,11 +6,13 @@
 //! [`KfdSysfs`] reads the topology through sysfs for [`walk`]; [`Patcher`]
 //! is the visitor that checks each selected bank's struct against its sysfs
 //! text and sets `HOT_PLUGGABLE` through the write gate, remembering exactly
-//! the bits it set. A record's struct address is only an identity: it is
-//! never dereferenced. Every access goes through a fresh sysfs lookup, and
-//! every write through the gate (see the concurrency notes in `rdna1_fg.rs`).
+//! the bits it set; at unload the same walk finds the patched banks again by
+//! identity and clears those bits. A record's struct address is only an
+//! identity: it is never dereferenced. Every access goes through a fresh
+//! sysfs lookup, and every write through the gate (see the concurrency notes
+//! in `rdna1_fg.rs`).
 
-use crate::kfd_hooks::{gate_state, now_ns, GateGuard, GateState, HookStats};
+use crate::kfd_hooks::{gate_state, msleep, now_ns, GateGuard, GateState, HookStats};
 use crate::kfd_mem::{MemError, MemRef};
 use crate::logic::messages::{
     AlreadySet, BankRef, Forgotten, NoMatch, NoTopology, NotRestored, Patched, Refused, Rescan,
@@ -78,9 +80,8 @@ pub(crate) enum Refusal {
     NoMemory,
     /// The bank's sysfs file is gone.
     BankGone,
-    /// The bank's sysfs file now shows another struct.
-    BankReplaced,
-    /// KFD is removing topology nodes, or the topology changed since it was read.
+    /// KFD is adding or removing topology nodes, or the topology changed
+    /// since it was read.
     TopologyChanging,
     /// KFD is not loaded (amdgpu unloaded or unloading).
     NoKfd,
@@ -93,8 +94,7 @@ impl fmt::Display for Refusal {
             Self::Mem(e) => e.fmt(f),
             Self::Props(e) => write!(f, "sysfs text: {e}"),
             Self::NoMemory => f.write_str("out of memory for the restore record"),
-            Self::BankGone => f.write_str("the bank no longer exists"),
-            Self::BankReplaced => f.write_str("the bank is no longer the struct that was patched"),
+            Self::BankGone => f.write_str("the bank is no longer in KFD's topology"),
             Self::TopologyChanging => {
                 f.write_str("KFD's topology is changing; the next rescan retries")
             }
@@ -160,6 +160,15 @@ struct Pass {
     trigger: Option<(Trigger, u64)>,
 }
 
+/// What a walk does to the banks it visits.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Patch them (load, rescans).
+    Patch,
+    /// Clear the bits recorded for them (unload).
+    Restore,
+}
+
 /// Applies the rule to the topology, follows it as it changes, undoes it.
 pub(crate) struct Patcher {
     config: Config,
@@ -170,6 +179,8 @@ pub(crate) struct Patcher {
     last_latency: Option<Latency>,
     last_error: TextBuf<200>,
     pass: Pass,
+    mode: Mode,
+    unloaded: Unloaded,
 }
 
 impl Patcher {
@@ -185,6 +196,11 @@ impl Patcher {
                 id: 0,
                 epoch: 0,
                 trigger: None,
+            },
+            mode: Mode::Patch,
+            unloaded: Unloaded {
+                restored: 0,
+                not_restored: 0,
             },
         }
     }
@@ -203,9 +219,13 @@ impl Patcher {
             info(Rescan(why));
         }
         let config = self.config;
+        self.mode = Mode::Patch;
         let tally = walk::walk(&mut KfdSysfs, &config, buf, self);
-        if tally.refused == 0 || tally.nodes == 0 {
-            // Banks not seen in a complete pass have left the topology.
+        // Banks not seen in a complete pass have left the topology. A pass
+        // is complete if nothing was refused and the topology did not change
+        // while it ran (adding a node rebuilds every node's sysfs tree, so a
+        // pass during that sees only part of it).
+        if tally.refused == 0 && gate_state() == GateState::Open(epoch) {
             let pass = self.pass.id;
             self.forget_where(|r| r.seen != pass, "no longer in KFD's topology");
         }
@@ -309,9 +329,8 @@ impl Patcher {
             self.records.reserve(1, GFP_KERNEL)?;
         }
         {
-            let _gate = GateGuard::enter(self.pass.epoch).ok_or(Refusal::TopologyChanging)?;
-            mem.verify(&layout, sysfs)?;
-            mem.write_flags(&layout, after)?;
+            let gate = GateGuard::enter(self.pass.epoch).ok_or(Refusal::TopologyChanging)?;
+            mem.set_flags(&gate, &layout, sysfs, after)?;
         }
         let written = now_ns();
         let bits = restore::bits_set(before, after);
@@ -335,9 +354,13 @@ impl Patcher {
                 if self.records.push_within_capacity(record).is_err() {
                     // Not reachable after `reserve`; undo rather than forget
                     // the bit.
-                    let _gate =
+                    let gate =
                         GateGuard::enter(self.pass.epoch).ok_or(Refusal::TopologyChanging)?;
-                    mem.write_flags(&layout, before)?;
+                    let patched = MemBankProps {
+                        flags: after,
+                        ..*sysfs
+                    };
+                    mem.set_flags(&gate, &layout, &patched, before)?;
                     return Err(Refusal::NoMemory);
                 }
             }
@@ -353,45 +376,111 @@ impl Patcher {
         Ok(Outcome::Patched)
     }
 
-    /// Clears the bits this module set, bank by bank, after finding and
-    /// checking each bank again; logs every bank and a summary.
+    /// Clears the bits this module set: walks the topology, finds each
+    /// patched bank again by identity and clears its bits through the gate.
+    /// While KFD is adding or removing a node it waits and walks again, for a
+    /// bounded time; what it cannot reach is reported, not written. Logs every
+    /// bank and a summary.
     pub(crate) fn restore_all(&mut self, buf: &mut [u8]) {
-        let mut done = Unloaded {
-            restored: 0,
-            not_restored: 0,
-        };
-        let layout = self.config.layout;
-        for record in self.records.drain_all() {
-            match restore_one(&layout, &record, buf) {
-                Ok(Restore::Clear { before, after }) => {
-                    done.restored += 1;
-                    self.counters.restored += 1;
-                    info(Restored {
-                        device_id: record.device_id,
-                        at: record.at,
-                        before,
-                        after,
-                    });
-                }
-                Ok(Restore::AlreadyClear) => {
-                    done.not_restored += 1;
-                    info(NotRestored {
-                        device_id: record.device_id,
-                        at: record.at,
-                        reason: &"the bit was already cleared by someone else",
-                    });
-                }
-                Err(reason) => {
-                    done.not_restored += 1;
-                    info(NotRestored {
-                        device_id: record.device_id,
-                        at: record.at,
-                        reason: &reason,
-                    });
+        const ATTEMPTS: u32 = 50;
+        const WAIT_MS: u32 = 100;
+        let config = self.config;
+        self.mode = Mode::Restore;
+        for _ in 0..ATTEMPTS {
+            if self.records.is_empty() {
+                break;
+            }
+            match gate_state() {
+                GateState::NoKfd => break,
+                GateState::Changing => msleep(WAIT_MS),
+                GateState::Open(epoch) => {
+                    self.pass.epoch = epoch;
+                    walk::walk(&mut KfdSysfs, &config, buf, self);
+                    if gate_state() == GateState::Open(epoch) {
+                        // A whole pass on a stable topology: what it did
+                        // not find is gone.
+                        break;
+                    }
                 }
             }
         }
-        info(done);
+        let reason = match gate_state() {
+            GateState::NoKfd => Refusal::NoKfd,
+            GateState::Changing => Refusal::TopologyChanging,
+            GateState::Open(_) => Refusal::BankGone,
+        };
+        for record in self.records.drain_all() {
+            self.unloaded.not_restored += 1;
+            info(NotRestored {
+                device_id: record.device_id,
+                at: record.at,
+                reason: &reason,
+            });
+        }
+        info(Unloaded { ..self.unloaded });
+    }
+
+    /// In a restore walk: clears the recorded bits of this bank, if it is
+    /// one the module patched.
+    fn restore_bank(
+        &mut self,
+        at: BankRef,
+        file: &SysfsFile,
+        sysfs: &MemBankProps,
+    ) -> Result<Outcome, Refusal> {
+        let layout = self.config.layout;
+        let mem = MemRef::from_attribute(file.attribute()?, &layout)?;
+        let Some(index) = self.find_record(mem, sysfs) else {
+            return Ok(Outcome::Ignored);
+        };
+        let Some(record) = self.records.get(index) else {
+            return Ok(Outcome::Ignored);
+        };
+        let (device_id, bits) = (record.device_id, record.bits);
+        let plan = restore::plan(sysfs.flags, bits);
+        if let Restore::Clear { after, .. } = plan {
+            let written = GateGuard::enter(self.pass.epoch)
+                .ok_or(Refusal::TopologyChanging)
+                .and_then(|gate| Ok(mem.set_flags(&gate, &layout, sysfs, after)?));
+            match written {
+                Ok(()) => {}
+                // The topology is changing: keep the record, walk again.
+                Err(Refusal::TopologyChanging) => return Err(Refusal::TopologyChanging),
+                Err(reason) => {
+                    let _ = self.records.remove(index);
+                    self.unloaded.not_restored += 1;
+                    info(NotRestored {
+                        device_id,
+                        at,
+                        reason: &reason,
+                    });
+                    return Ok(Outcome::Ignored);
+                }
+            }
+        }
+        // Done with this bank: it no longer holds a bit of ours.
+        let _ = self.records.remove(index);
+        match plan {
+            Restore::Clear { before, after } => {
+                self.unloaded.restored += 1;
+                self.counters.restored += 1;
+                info(Restored {
+                    device_id,
+                    at,
+                    before,
+                    after,
+                });
+            }
+            Restore::AlreadyClear => {
+                self.unloaded.not_restored += 1;
+                info(NotRestored {
+                    device_id,
+                    at,
+                    reason: &"the bit was already cleared by someone else",
+                });
+            }
+        }
+        Ok(Outcome::Ignored)
     }
 
     /// Writes the status file's text.
@@ -403,7 +492,7 @@ impl Patcher {
     ) -> fmt::Result {
         let state = match gate_state() {
             GateState::Open(_) => ModuleState::Active,
-            GateState::Removing => ModuleState::TopologyChanging,
+            GateState::Changing => ModuleState::TopologyChanging,
             GateState::NoKfd => ModuleState::WaitingForKfd,
         };
         let header = StatusHeader {
@@ -436,35 +525,6 @@ fn current_flags(at: BankRef, buf: &mut [u8]) -> Option<u32> {
     find_u32(file.read_text(buf).ok()?, "flags").ok()
 }
 
-/// Restores one bank: finds it again by its sysfs path, checks that it is
-/// the same struct and that the layout still matches, then clears the bits
-/// through the gate.
-fn restore_one(
-    layout: &crate::logic::layout::MemPropsLayout,
-    record: &PatchRecord,
-    buf: &mut [u8],
-) -> Result<Restore, Refusal> {
-    let epoch = match gate_state() {
-        GateState::Open(epoch) => epoch,
-        GateState::Removing => return Err(Refusal::TopologyChanging),
-        GateState::NoKfd => return Err(Refusal::NoKfd),
-    };
-    let path = topology_path(record.at.node, Some(record.at.bank))?;
-    let file = SysfsFile::open(&path)?.ok_or(Refusal::BankGone)?;
-    let sysfs = MemBankProps::parse(file.read_text(buf)?)?;
-    let mem = MemRef::from_attribute(file.attribute()?, layout)?;
-    if !record.is(mem, &sysfs) {
-        return Err(Refusal::BankReplaced);
-    }
-    let plan = restore::plan(sysfs.flags, record.bits);
-    if let Restore::Clear { after, .. } = plan {
-        let _gate = GateGuard::enter(epoch).ok_or(Refusal::TopologyChanging)?;
-        mem.verify(layout, &sysfs)?;
-        mem.write_flags(layout, after)?;
-    }
-    Ok(plan)
-}
-
 impl Visitor<KfdSysfs> for Patcher {
     fn bank(
         &mut self,
@@ -474,7 +534,11 @@ impl Visitor<KfdSysfs> for Patcher {
         sysfs: &MemBankProps,
         action: BankAction,
     ) -> Outcome {
-        match self.visit(device_id, at, &file, sysfs, action) {
+        let done = match self.mode {
+            Mode::Patch => self.visit(device_id, at, &file, sysfs, action),
+            Mode::Restore => self.restore_bank(at, &file, sysfs),
+        };
+        match done {
             Ok(outcome) => outcome,
             Err(reason) => {
                 self.refused(at.node, Some(at.bank), &reason);

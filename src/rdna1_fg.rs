@@ -133,8 +133,8 @@ impl Shared {
             GateState::NoKfd => state
                 .patcher
                 .forget_all("KFD's topology was freed (amdgpu unloaded)"),
-            // The removal's return probe queues the work again.
-            GateState::Removing => {}
+            // The change's return probe queues the work again.
+            GateState::Changing => {}
             GateState::Open(epoch) => {
                 let why = hooks.trigger.map_or(Trigger::AmdgpuLive, |(t, _)| t);
                 state.patcher.rescan(&mut state.buf, epoch, why, &hooks);

@@ -17,7 +17,7 @@ pub enum ModuleState {
     WaitingForKfd,
     /// KFD is loaded and hooked.
     Active,
-    /// A topology node is being removed; writes wait for it to finish.
+    /// A topology node is being added or removed; writes wait for it.
     TopologyChanging,
 }
 
@@ -66,6 +66,8 @@ pub struct HookHits {
     pub amdgpu_going: u64,
     /// Failed probe registrations.
     pub probe_errors: u64,
+    /// Return probes that did not run (no free instance; see `nmissed`).
+    pub missed: u64,
 }
 
 /// The time from a topology event to the flag being written.
@@ -110,14 +112,15 @@ impl fmt::Display for StatusHeader<'_> {
         )?;
         writeln!(
             f,
-            "hooks: {}, add_device {}, remove_device {}, shutdown {}, amdgpu_live {}, amdgpu_going {}, probe_errors {}",
+            "hooks: {}, add_device {}, remove_device {}, shutdown {}, amdgpu_live {}, amdgpu_going {}, probe_errors {}, missed {}",
             if h.probes_registered { "registered" } else { "not registered" },
             h.add_device,
             h.remove_device,
             h.shutdown,
             h.amdgpu_live,
             h.amdgpu_going,
-            h.probe_errors
+            h.probe_errors,
+            h.missed
         )?;
         writeln!(
             f,

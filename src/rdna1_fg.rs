@@ -16,9 +16,9 @@
 //! - module init and exit (`Rdna1Fg::init`, `Drop`): process context,
 //!   serialized with each other by the module loader.
 //! - the topology work (`Shared::topology_changed`): process context, on
-//!   the system workqueue, queued by the hooks below.
+//!   the unbound system workqueue, queued by the hooks below.
 //! - the probe handlers in `kfd_hooks.c` on `kfd_topology_add_device`
-//!   (return), `kfd_topology_remove_device` (entry, return) and
+//!   (entry, return), `kfd_topology_remove_device` (entry, return) and
 //!   `kfd_topology_shutdown` (entry): atomic context, on whatever thread
 //!   runs KFD. They only count, stamp a time, move the write gate and queue
 //!   the work.
@@ -35,32 +35,42 @@
 //!   counters), the read buffer and the `exiting` flag. Taken by init, exit,
 //!   the work and status readers; never by probe handlers.
 //! - the write gate (`kfd_hooks.c`: a spinlock with irqs off, an epoch and
-//!   a "KFD live / node removal in progress" state): a writer holds it from
-//!   its epoch check to the end of its store (`GateGuard`). KFD's free paths
-//!   take it in their entry probes, before anything is freed, bump the
-//!   epoch and mark the topology unsafe; `kfd_topology_remove_device`'s
-//!   return probe marks it safe again. So a struct is written only if, since
-//!   the walk read it, no free path has started, and KFD cannot start
-//!   freeing it until the store is done.
+//!   a "KFD live / topology changing" state): a writer holds it from its
+//!   epoch check to the end of its store (`GateGuard`). KFD's free paths
+//!   (node removal, shutdown) take it in their entry probes, before anything
+//!   is freed, bump the epoch and mark the topology unsafe; so does adding a
+//!   node, which rebuilds every node's sysfs tree. The add and remove return
+//!   probes mark it safe again. So a struct is written only if, since the
+//!   walk read it, the topology has not started to change, and KFD cannot
+//!   start freeing it until the store is done. A pass forgets the records it
+//!   did not see only if the epoch is the same after it as before.
 //! - the probe mutex (`kfd_hooks.c`): probe registration and removal, between
 //!   the notifier and module exit.
 //!
 //! Why each access to KFD's memory is sound:
 //! - the struct is found from its sysfs attribute, read with
 //!   `copy_from_kernel_nofault` (never faults) and compared with the sysfs
-//!   text field by field; only then, inside the gate, is `flags` written, with
-//!   one aligned 4-byte volatile store, so sysfs readers see the old or the
-//!   new value.
+//!   text field by field, inside the gate; then `flags` is changed with one
+//!   aligned 4-byte compare and exchange from the value sysfs showed, so
+//!   sysfs readers see the old or the new value and no other writer's
+//!   change is lost (`MemRef::set_flags`, which needs a `GateGuard`).
 //! - records keep a struct's address only as an identity: it is compared,
-//!   never dereferenced. Restoring finds the bank again by path and checks
-//!   identity, layout and gate before writing; banks that left the topology
-//!   are forgotten when the work sees it, and when KFD is gone nothing is
-//!   written.
+//!   never dereferenced. Restoring walks the topology, finds each bank again
+//!   by identity and writes only through the same check and gate; banks that
+//!   left the topology are forgotten when the work sees it, and when KFD is
+//!   gone nothing is written.
 //!
-//! Unload order: stop new hook registrations and cancel the work (the free
-//! paths' probes stay armed), mark `exiting`, restore under the gate, then
-//! unregister every hook and cancel the work again, remove the status file,
-//! and only then free `Shared`.
+//! Unload order: stop new hook registrations and let a pending rescan finish
+//! (the probes stay armed), mark `exiting`, restore under the gate (waiting,
+//! for a bounded time, while the topology is changing), then unregister
+//! every hook and cancel the work, remove the status file, and only then
+//! free `Shared`. A failed start unregisters everything it registered and
+//! cancels the work before init returns its error.
+//!
+//! Known limits: the sysfs files are opened in the context of the process
+//! that loads or unloads the module (its root and mount namespace); a struct
+//! address reused by a new bank between a removal and the next rescan would
+//! be taken for the old bank.
 
 use kernel::debugfs::{Dir, File};
 use kernel::new_mutex;

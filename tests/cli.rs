@@ -66,9 +66,19 @@ fn verify_with_cpu_rule_and_damaged_banks() {
     ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("(SYSTEM included: test setting)"));
+    // A damaged bank is refused by the walk: it never reaches the visitor.
     let o = run(&["verify", "--root", &fixture("navi10-damaged")]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stdout(&o).contains("node 1 bank 0: unreadable: no 'flags' line"));
+    let out = stdout(&o);
+    assert!(
+        out.contains("node 1 bank 0: unreadable: no 'flags' line"),
+        "{out}"
+    );
+    assert!(
+        out.contains("0 bank(s) selected: 0 with HOT_PLUGGABLE (0x1), 0 without, 1 unreadable"),
+        "{out}"
+    );
+    assert!(!out.contains("node 1 bank 0: FB_PUBLIC"), "{out}");
 }
 
 #[test]

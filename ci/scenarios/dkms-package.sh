@@ -5,7 +5,8 @@
 # artifacts with one clear message; `apt install` of the package builds and
 # installs the module with the real dkms; modprobe with parameters from a
 # modprobe.d file loads amdgpu first (softdep) and patches; modprobe -r
-# restores; purging the package leaves nothing behind.
+# restores; purging the package leaves nothing behind; make dkms-install and
+# make dkms-remove do the same from a checkout.
 . /ci/lib.sh
 set -o pipefail
 deb=$(ls /ci/rdna1-fg-dkms_*_all.deb)
@@ -73,4 +74,17 @@ check_eq "apt purge" "$?" 0
 check_eq "no module file left" "$(find /lib/modules -name 'rdna1_fg.ko*' | wc -l)" 0
 check_eq "dkms status empty" "$(dkms status rdna1_fg)" ""
 [ -e "/usr/src/rdna1_fg-$version" ] && fail "sources left in /usr/src" || pass "sources removed"
+
+# From a checkout: make dkms-install / make dkms-remove (the package's
+# sources stand in for a checkout; they have the same Makefile).
+cp -r "/tmp/pkg/usr/src/rdna1_fg-$version" /tmp/checkout
+make -C /tmp/checkout dkms-install KVER="$KREL" >/tmp/make-dkms-install.log 2>&1
+check_eq "make dkms-install" "$?" 0
+check_eq "dkms status after make dkms-install" "$(dkms status rdna1_fg)" "rdna1_fg/$version, $KREL, x86_64: installed"
+modprobe rdna1_fg && check_eq "module from make dkms-install patches" "$(bank_field 0 0 flags)" 1
+modprobe -r rdna1_fg
+make -C /tmp/checkout dkms-remove >/tmp/make-dkms-remove.log 2>&1
+check_eq "make dkms-remove" "$?" 0
+check_eq "dkms status empty after make dkms-remove" "$(dkms status rdna1_fg)" ""
+check_eq "no module file left after make dkms-remove" "$(find /lib/modules -name 'rdna1_fg.ko*' | wc -l)" 0
 finish

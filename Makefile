@@ -3,7 +3,7 @@
 #
 #   make                 build rdna1_fg.ko for KVER (default: the running kernel)
 #   make KDIR=<tree>     build against a specific prepared kernel tree
-#   make test            host tests (cargo) and the QEMU scenarios
+#   make test            host checks and tests (cargo fmt, clippy, test), then the QEMU scenarios
 #   make vm-demo         build everything and show the module on real KFD in a VM
 #   make clean
 #   make dkms-install    install from this checkout with DKMS (root)
@@ -33,6 +33,8 @@ clean:
 	$(MAKE_KERNEL) clean 2>/dev/null || rm -f *.ko *.o src/*.o .*.cmd src/.*.cmd *.mod *.mod.c modules.order Module.symvers
 
 host-test:
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
 	cargo test
 
 vm-test:

@@ -114,6 +114,34 @@ module! {
     },
 }
 
+/// A module parameter's value: `value()` gives `&T` in Linux 7.2 and `T`
+/// in 7.3; [`param`] reads either.
+trait ParamValue<T> {
+    fn get(self) -> T;
+}
+
+impl<T: Copy> ParamValue<T> for &T {
+    fn get(self) -> T {
+        *self
+    }
+}
+
+impl ParamValue<u32> for u32 {
+    fn get(self) -> u32 {
+        self
+    }
+}
+
+impl ParamValue<i32> for i32 {
+    fn get(self) -> i32 {
+        self
+    }
+}
+
+fn param<T>(value: impl ParamValue<T>) -> T {
+    value.get()
+}
+
 /// What the work, the status file and module exit share.
 struct State {
     patcher: Patcher,
@@ -193,10 +221,10 @@ struct Rdna1Fg {
 impl kernel::Module for Rdna1Fg {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let raw = RawParams {
-            device_id: *module_parameters::device_id.value(),
-            heap_mask: *module_parameters::heap_mask.value(),
-            dry_run: *module_parameters::dry_run.value(),
-            layout_shift: *module_parameters::layout_shift.value(),
+            device_id: param(module_parameters::device_id.value()),
+            heap_mask: param(module_parameters::heap_mask.value()),
+            dry_run: param(module_parameters::dry_run.value()),
+            layout_shift: param(module_parameters::layout_shift.value()),
         };
         let config = match Config::from_params(raw) {
             Ok(config) => config,

@@ -14,7 +14,9 @@
  *  - the write gate: a spinlock, a topology epoch and a "topology unsafe"
  *    state, which let the Rust side write a bank's flags only while KFD
  *    cannot be freeing it;
- *  - one work item that runs the Rust side's rescan in process context.
+ *  - one work item that runs the Rust side's rescan in process context;
+ *  - rdna1_fg_open_sysfs(), which opens a sysfs file as seen from init's
+ *    root, whatever the calling context.
  *
  * Probe handlers run in atomic context: they only count, stamp a time, move
  * the gate and queue the work. See "Concurrency" in rdna1_fg.rs for the
@@ -23,7 +25,11 @@
 
 #include <linux/atomic.h>
 #include <linux/delay.h>
+#include <linux/fs.h>
+#include <linux/fs_struct.h>
 #include <linux/lockdep.h>
+#include <linux/pid.h>
+#include <linux/sched/task.h>
 #include <linux/kprobes.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
@@ -396,4 +402,36 @@ void rdna1_fg_msleep(unsigned int ms)
 u64 rdna1_fg_now_ns(void)
 {
 	return ktime_get_ns();
+}
+
+/*
+ * Opens PATH (absolute) read-only, resolved from the root of PID 1 rather
+ * than the caller's: a workqueue thread's root need not see /sys (kernels
+ * with a nullfs root), and insmod/rmmod may run in a container.
+ */
+struct file *rdna1_fg_open_sysfs(const char *path)
+{
+	struct task_struct *init;
+	struct pid *pid;
+	struct path root;
+	struct file *file;
+
+	pid = find_get_pid(1);
+	init = get_pid_task(pid, PIDTYPE_PID);
+	put_pid(pid);
+	if (!init)
+		return ERR_PTR(-ESRCH);
+	task_lock(init);
+	if (!init->fs) {
+		task_unlock(init);
+		put_task_struct(init);
+		return ERR_PTR(-ESRCH);
+	}
+	get_fs_root(init->fs, &root);
+	task_unlock(init);
+	put_task_struct(init);
+
+	file = file_open_root(&root, path, O_RDONLY, 0);
+	path_put(&root);
+	return file;
 }

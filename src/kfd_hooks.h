@@ -8,6 +8,8 @@
 
 #include <linux/types.h>
 
+struct file;
+
 /* rdna1_fg_hooks_start(): amdgpu is not loaded; hooks wait for it. */
 #define RDNA1_FG_WAITING 1
 
@@ -47,6 +49,7 @@ void rdna1_fg_gate_leave(unsigned long irq_flags);
 /* Inside the gate: *field = new if it is old; returns whether it was. */
 bool rdna1_fg_gate_swap_u32(u32 *field, u32 old, u32 new);
 void rdna1_fg_msleep(unsigned int ms);
+struct file *rdna1_fg_open_sysfs(const char *path);
 void rdna1_fg_hook_stats(struct rdna1_fg_hook_stats *out);
 u64 rdna1_fg_now_ns(void);
 

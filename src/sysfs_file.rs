@@ -33,12 +33,18 @@ pub(crate) fn topology_path(node: u32, bank: Option<u32>) -> Result<SysfsPath, F
     Ok(path)
 }
 
+extern "C" {
+    // Returns a `struct file *` or an `ERR_PTR` (opaque here: `struct file`
+    // is not FFI-safe as bindgen sees it).
+    fn rdna1_fg_open_sysfs(path: *const c_char) -> *mut c_void;
+}
+
 /// Why a sysfs file could not be used.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum FileError {
     /// The path did not fit the buffer.
     PathTooLong,
-    /// `filp_open` failed with this error (other than "does not exist").
+    /// Opening failed with this error (other than "does not exist").
     Open(Error),
     /// `kernel_read` failed with this error.
     Read(Error),
@@ -65,21 +71,22 @@ impl fmt::Display for FileError {
 
 /// An open file, closed on drop.
 pub(crate) struct SysfsFile {
-    // INVARIANT: a valid `struct file *` returned by `filp_open`, owned by
-    // this value and not yet closed.
+    // INVARIANT: a valid `struct file *` returned by `file_open_root`,
+    // owned by this value and not yet closed.
     file: NonNull<bindings::file>,
 }
 
 impl SysfsFile {
-    /// Opens `path` read-only. `Ok(None)` if it does not exist.
+    /// Opens `path` read-only, as PID 1 sees it (see `rdna1_fg_open_sysfs`
+    /// in `kfd_hooks.c`). `Ok(None)` if it does not exist.
     pub(crate) fn open(path: &SysfsPath) -> Result<Option<Self>, FileError> {
         let name = path.as_bytes_with_nul().as_ptr().cast::<c_char>();
         // SAFETY: `name` points to a NUL-terminated string (the `TextBuf`
-        // invariant) that outlives the call; `filp_open` copies the name.
-        let file = unsafe { bindings::filp_open(name, bindings::O_RDONLY as c_int, 0) };
+        // invariant) that outlives the call; the path is only read during it.
+        let file = unsafe { rdna1_fg_open_sysfs(name) }.cast::<bindings::file>();
         match kernel::error::from_err_ptr(file) {
             Ok(file) => match NonNull::new(file) {
-                // INVARIANT: `filp_open` succeeded; we own the reference.
+                // INVARIANT: the open succeeded; we own the reference.
                 Some(file) => Ok(Some(Self { file })),
                 None => Err(FileError::Open(EINVAL)),
             },

@@ -67,10 +67,11 @@
 //! free `Shared`. A failed start unregisters everything it registered and
 //! cancels the work before init returns its error.
 //!
-//! Known limits: the sysfs files are opened in the context of the process
-//! that loads or unloads the module (its root and mount namespace); a struct
-//! address reused by a new bank between a removal and the next rescan would
-//! be taken for the old bank.
+//! Sysfs files are opened from PID 1's root (`rdna1_fg_open_sysfs`), so
+//! the walk sees the same `/sys` from module init, the work and exit.
+//!
+//! Known limit: a struct address reused by a new bank between a removal and
+//! the next rescan would be taken for the old bank.
 
 use kernel::debugfs::{Dir, File};
 use kernel::new_mutex;

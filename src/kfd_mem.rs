@@ -144,13 +144,13 @@ impl MemRef {
         if field % align_of::<u32>() != 0 {
             return Err(MemError::BadAddress);
         }
-        // SAFETY: `field` is 4-aligned (checked above) and is the `flags`
-        // field of a live `struct kfd_mem_properties`: `verify` has just
-        // read the struct through a nofault copy and matched all its fields
-        // against sysfs, and the gate held by `gate` keeps KFD from freeing
-        // it. A compare and exchange is one atomic store, so sysfs readers
-        // see the old or the new value, never a mix.
-        if unsafe { gate.swap_u32(field as *mut u32, sysfs.flags, new) } {
+        // `verify` has just read the struct through a nofault copy and
+        // matched all its fields against sysfs; a compare and exchange is
+        // one atomic store, so sysfs readers see the old or the new value.
+        // SAFETY: `field` is 4-aligned (checked above) and is the `flags` field
+        // of that live `struct kfd_mem_properties`; `gate` keeps KFD from freeing it.
+        let swapped = unsafe { gate.swap_u32(field as *mut u32, sysfs.flags, new) };
+        if swapped {
             Ok(())
         } else {
             Err(MemError::Raced)

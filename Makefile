@@ -23,7 +23,6 @@ MAKE_KERNEL = $(MAKE) -C $(KDIR) M=$(CURDIR) $(if $(KCC),CC=$(KCC) HOSTCC=$(KCC)
 
 .PHONY: all modules clean test host-test vm-test vm-demo buildroot dkms-install dkms-remove dkms-source deb
 
-
 all: modules
 
 modules:

@@ -82,7 +82,7 @@ run_one() {
 	limit=$(sed -n 's/^# timeout: \([0-9]*\)$/\1/p' "$script")
 	limit=${limit:-$VM_TIMEOUT}
 	local start=$SECONDS
-	timeout --foreground -k 10 "$limit" qemu-system-x86_64 -cpu max -smp 2 "${qemu_extra[@]}" \
+	timeout --foreground -k 10 "$limit" qemu-system-x86_64 -accel tcg,thread=single -cpu max -smp 2 "${qemu_extra[@]}" \
 		-nographic -no-reboot -nodefaults -serial stdio \
 		-kernel "$KERNEL_IMAGE" -initrd "$work.initrd" \
 		-append "console=ttyS0 panic=-1 oops=panic rdinit=/init" </dev/null >"$log" 2>&1 || rc=$?

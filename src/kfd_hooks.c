@@ -1,72 +1,80 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kfd_hooks.c - the hooks of rdna1_fg on KFD's topology, kept in C because
- * the Rust bindings have no kprobe API (its structs depend on the config).
+ * kfd_hooks.c - the hooks of rdna1_fg on KFD, kept in C because the Rust
+ * bindings have no kprobe API (its structs depend on the config).
  *
  * What lives here:
  *  - a module notifier that sees amdgpu go live (its init has run, so KFD's
  *    topology exists) and go away;
  *  - probes on KFD's own functions, registered while amdgpu is loaded:
- *      kfd_topology_add_device      entry and return: a GPU node is added
- *                                   (its sysfs tree is rebuilt meanwhile)
- *      kfd_topology_remove_device   entry and return: a GPU node is removed
+ *      mem_show                     entry: the only place the module writes
+ *                                   (hands the attribute to the Rust side)
  *      kfd_topology_shutdown        entry: amdgpu exit frees the topology
- *  - the write gate: a spinlock, a topology epoch and a "topology unsafe"
- *    state, which let the Rust side write a bank's flags only while KFD
- *    cannot be freeing it;
- *  - one work item that runs the Rust side's rescan in process context;
- *  - rdna1_fg_open_sysfs(), which opens a sysfs file as seen from init's
- *    root, whatever the calling context.
+ *      kfd_topology_remove_device   entry and return: a GPU node is removed
+ *      kfd_topology_add_device      entry and return: a GPU node is added
+ *                                   (every node's sysfs tree is rebuilt)
+ *    The last three only trigger rescans and keep a topology generation for
+ *    bookkeeping; no write depends on them having fired.
+ *  - the topology work (rescans, restore) and its delayed retry.
  *
- * Probe handlers run in atomic context: they only count, stamp a time, move
- * the gate and queue the work. See "Concurrency" in rdna1_fg.rs for the
- * whole model.
+ * Probe handlers run in atomic context, on any preemption model: they take
+ * no lock, allocate nothing and log nothing; they use atomics and
+ * queue_work() only. See "Concurrency" in rdna1_fg.rs for the whole model.
  */
 
 #include <linux/atomic.h>
-#include <linux/delay.h>
-#include <linux/fs.h>
-#include <linux/fs_struct.h>
-#include <linux/lockdep.h>
-#include <linux/pid.h>
-#include <linux/sched/task.h>
+#include <linux/build_bug.h>
 #include <linux/kprobes.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
-#include <linux/spinlock.h>
+#include <linux/preempt.h>
+#include <linux/sched.h>
 #include <linux/string.h>
 #include <linux/workqueue.h>
 
 #include "kfd_hooks.h"
 
+static_assert(sizeof(struct rdna1_fg_hook_stats) == RDNA1_FG_HOOK_STATS_SIZE);
+static_assert(RDNA1_FG_HIT_COUNT == 6);
+static_assert(RDNA1_FG_PROBE_COUNT == 4);
+
 /* The Rust `module!` has no version field; the C half gives it (Kbuild). */
 MODULE_VERSION(RDNA1_FG_VERSION);
 
+/*
+ * The Rust side's state (an owned foreign reference), given at start and
+ * handed back to Rust only after rfg_stop_all() has cancelled the work.
+ */
 static void *rfg_ctx;
 static struct work_struct rfg_work;
-
-/*
- * The write gate. rfg_gate_lock protects rfg_epoch, rfg_changing and
- * rfg_kfd_live. A writer holds the lock (irqs off) from its epoch check to
- * the end of its store; KFD's free paths take it in their entry probes,
- * before anything is freed, and leave the state unsafe until they are done.
- * Adding a node frees nothing, but rebuilds every node's sysfs tree: it
- * marks the topology as changing too, so that no pass trusts a partial view.
- */
-static DEFINE_SPINLOCK(rfg_gate_lock);
-static u64 rfg_epoch;
-static int rfg_changing;
-static bool rfg_kfd_live;
+static struct delayed_work rfg_retry;
 
 static atomic64_t rfg_hits[RDNA1_FG_HIT_COUNT];
 static atomic64_t rfg_trigger_ns;
 static atomic64_t rfg_trigger_kind;
+static atomic64_t rfg_topology_gen;
+static atomic64_t rfg_topology_changing;
+static atomic_t rfg_kfd_live;
+static atomic_t rfg_last_error;
+static atomic_t rfg_last_error_probe;
+/* nmissed of unregistered probes, kept for the status file. */
+static atomic64_t rfg_show_missed_before;
+static atomic64_t rfg_other_missed_before;
 
 /* Probe (un)registration: serialized between the notifier and module exit. */
 static DEFINE_MUTEX(rfg_probe_mutex);
 static bool rfg_probes_registered;
+static bool rfg_show_probe_registered;
 static bool rfg_stopping;
+static u32 rfg_flags;
+
+static const char *const rfg_probe_names[RDNA1_FG_PROBE_COUNT] = {
+	[RDNA1_FG_PROBE_SHOW] = "mem_show",
+	[RDNA1_FG_PROBE_SHUTDOWN] = "kfd_topology_shutdown",
+	[RDNA1_FG_PROBE_REMOVE] = "kfd_topology_remove_device",
+	[RDNA1_FG_PROBE_ADD] = "kfd_topology_add_device",
+};
 
 static void rfg_hit(enum rdna1_fg_hit hit)
 {
@@ -80,60 +88,53 @@ static void rfg_trigger(enum rdna1_fg_hit kind)
 	queue_work(system_dfl_wq, &rfg_work);
 }
 
-/* Entry of a function that changes the topology: close the gate. */
-static void rfg_gate_close(bool for_good)
+/*
+ * mem_show(kobj, attr, buf) is running: hand the attribute to the Rust side,
+ * which acts only if this is the module's own read on this very task.
+ */
+static int rfg_show_entry(struct kprobe *p, struct pt_regs *regs)
 {
-	unsigned long flags;
-
-	spin_lock_irqsave(&rfg_gate_lock, flags);
-	rfg_epoch++;
-	if (for_good)
-		rfg_kfd_live = false;
-	else
-		rfg_changing++;
-	spin_unlock_irqrestore(&rfg_gate_lock, flags);
+	rdna1_fg_mem_show_hook(current, in_task(),
+			       (const void *)regs_get_kernel_argument(regs, 1));
+	return 0;
 }
 
-/* Return of a function that changed the topology: open it again. */
-static void rfg_gate_reopen(void)
+/* Entry and return of add and remove run as pairs (see rfg_change_entry). */
+static void rfg_change_begin(void)
 {
-	unsigned long flags;
+	atomic64_inc(&rfg_topology_gen);
+	atomic64_inc(&rfg_topology_changing);
+}
 
-	spin_lock_irqsave(&rfg_gate_lock, flags);
-	rfg_epoch++;
-	if (rfg_changing > 0)
-		rfg_changing--;
-	spin_unlock_irqrestore(&rfg_gate_lock, flags);
+static void rfg_change_end(void)
+{
+	atomic64_dec(&rfg_topology_changing);
+	atomic64_inc(&rfg_topology_gen);
 }
 
 /*
- * The add probe's entry and return handlers run as a pair: when no instance
- * is free, neither runs (counted in nmissed), so the count stays balanced.
+ * A kretprobe's return handler runs only for an entry that got an instance
+ * and whose entry handler returned 0; when none is free, neither runs
+ * (counted in nmissed). So the "changing" count stays balanced.
  */
-static int rfg_add_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+static int rfg_change_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	rfg_gate_close(false);
+	rfg_change_begin();
 	return 0;
 }
 
 static int rfg_add_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
+	rfg_change_end();
 	rfg_hit(RDNA1_FG_HIT_ADD_DEVICE);
-	rfg_gate_reopen();
 	rfg_trigger(RDNA1_FG_HIT_ADD_DEVICE);
-	return 0;
-}
-
-static int rfg_remove_entry(struct kprobe *p, struct pt_regs *regs)
-{
-	rfg_hit(RDNA1_FG_HIT_REMOVE_DEVICE);
-	rfg_gate_close(false);
 	return 0;
 }
 
 static int rfg_remove_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	rfg_gate_reopen();
+	rfg_change_end();
+	rfg_hit(RDNA1_FG_HIT_REMOVE_DEVICE);
 	rfg_trigger(RDNA1_FG_HIT_REMOVE_DEVICE);
 	return 0;
 }
@@ -141,52 +142,47 @@ static int rfg_remove_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 static int rfg_shutdown_entry(struct kprobe *p, struct pt_regs *regs)
 {
 	rfg_hit(RDNA1_FG_HIT_SHUTDOWN);
-	rfg_gate_close(true);
+	atomic64_inc(&rfg_topology_gen);
+	atomic_set(&rfg_kfd_live, 0);
 	queue_work(system_dfl_wq, &rfg_work);
 	return 0;
 }
 
-static struct kretprobe rfg_add_probe = {
-	.kp.symbol_name = "kfd_topology_add_device",
-	.entry_handler = rfg_add_entry,
-	.handler = rfg_add_ret,
-	.maxactive = 16,
-};
-
-static struct kprobe rfg_remove_entry_probe = {
-	.symbol_name = "kfd_topology_remove_device",
-	.pre_handler = rfg_remove_entry,
-};
-
-/*
- * A plain kprobe closes the gate at entry: it always runs. If this return
- * probe ever misses (no free instance), rfg_changing stays raised and writes
- * stay refused: the safe direction (nmissed shows it in the status file).
- */
-static struct kretprobe rfg_remove_ret_probe = {
-	.kp.symbol_name = "kfd_topology_remove_device",
-	.handler = rfg_remove_ret,
-	.maxactive = 16,
-};
-
-static struct kprobe rfg_shutdown_probe = {
-	.symbol_name = "kfd_topology_shutdown",
-	.pre_handler = rfg_shutdown_entry,
-};
+static struct kprobe rfg_show_probe;
+static struct kprobe rfg_shutdown_probe;
+static struct kretprobe rfg_remove_probe;
+static struct kretprobe rfg_add_probe;
 
 /* A struct kprobe or kretprobe can be registered again only when cleared. */
 static void rfg_reset_probes(void)
 {
-	memset(&rfg_add_probe.kp, 0, sizeof(rfg_add_probe.kp));
-	rfg_add_probe.kp.symbol_name = "kfd_topology_add_device";
-	memset(&rfg_remove_entry_probe, 0, sizeof(rfg_remove_entry_probe));
-	rfg_remove_entry_probe.symbol_name = "kfd_topology_remove_device";
-	rfg_remove_entry_probe.pre_handler = rfg_remove_entry;
-	memset(&rfg_remove_ret_probe.kp, 0, sizeof(rfg_remove_ret_probe.kp));
-	rfg_remove_ret_probe.kp.symbol_name = "kfd_topology_remove_device";
+	memset(&rfg_show_probe, 0, sizeof(rfg_show_probe));
+	/* MOD:SYM: amdgpu's own mem_show, not another module's. */
+	rfg_show_probe.symbol_name = "amdgpu:mem_show";
+	rfg_show_probe.pre_handler = rfg_show_entry;
+
 	memset(&rfg_shutdown_probe, 0, sizeof(rfg_shutdown_probe));
 	rfg_shutdown_probe.symbol_name = "kfd_topology_shutdown";
 	rfg_shutdown_probe.pre_handler = rfg_shutdown_entry;
+
+	memset(&rfg_remove_probe, 0, sizeof(rfg_remove_probe));
+	rfg_remove_probe.kp.symbol_name = "kfd_topology_remove_device";
+	rfg_remove_probe.entry_handler = rfg_change_entry;
+	rfg_remove_probe.handler = rfg_remove_ret;
+	rfg_remove_probe.maxactive = 16;
+
+	memset(&rfg_add_probe, 0, sizeof(rfg_add_probe));
+	rfg_add_probe.kp.symbol_name = "kfd_topology_add_device";
+	rfg_add_probe.entry_handler = rfg_change_entry;
+	rfg_add_probe.handler = rfg_add_ret;
+	rfg_add_probe.maxactive = 16;
+}
+
+static u64 rfg_other_nmissed(void)
+{
+	return READ_ONCE(rfg_shutdown_probe.nmissed) + READ_ONCE(rfg_remove_probe.nmissed) +
+	       READ_ONCE(rfg_remove_probe.kp.nmissed) + READ_ONCE(rfg_add_probe.nmissed) +
+	       READ_ONCE(rfg_add_probe.kp.nmissed);
 }
 
 /* Called with rfg_probe_mutex held. */
@@ -194,62 +190,83 @@ static void rfg_unregister_probes_locked(void)
 {
 	if (!rfg_probes_registered)
 		return;
-	/* Counts of missed return probes, kept for the status file. */
-	atomic64_add(rfg_add_probe.nmissed + rfg_remove_ret_probe.nmissed,
-		     &rfg_hits[RDNA1_FG_HIT_MISSED]);
-	unregister_kprobe(&rfg_shutdown_probe);
-	unregister_kretprobe(&rfg_remove_ret_probe);
-	unregister_kprobe(&rfg_remove_entry_probe);
+	atomic_set(&rfg_kfd_live, 0);
+	/* unregister_*probe() waits for running handlers to finish. */
 	unregister_kretprobe(&rfg_add_probe);
+	unregister_kretprobe(&rfg_remove_probe);
+	unregister_kprobe(&rfg_shutdown_probe);
+	atomic64_add(rfg_other_nmissed(), &rfg_other_missed_before);
+	if (rfg_show_probe_registered) {
+		unregister_kprobe(&rfg_show_probe);
+		atomic64_add(READ_ONCE(rfg_show_probe.nmissed), &rfg_show_missed_before);
+	}
+	WRITE_ONCE(rfg_show_probe_registered, false);
 	WRITE_ONCE(rfg_probes_registered, false);
+	/* An add or remove cut short by amdgpu's exit never returns here. */
+	atomic64_set(&rfg_topology_changing, 0);
+	atomic64_inc(&rfg_topology_gen);
 }
 
 /*
- * Called with rfg_probe_mutex held. Returns 0, or -ENOENT when amdgpu (and so
- * KFD) is not loaded, or another error from the kprobe core.
+ * Called with rfg_probe_mutex held. Returns 0, or the kprobe core's error
+ * with *failed set to the probe that failed (-ENOENT: its symbol was not
+ * found, because amdgpu is not loaded or does not have it).
  */
-static int rfg_register_probes_locked(void)
+static int rfg_register_probes_locked(u32 *failed)
 {
-	unsigned long flags;
+	bool show = !(rfg_flags & RDNA1_FG_NO_SHOW_PROBE);
 	int ret;
 
 	if (rfg_probes_registered)
 		return 0;
 	rfg_reset_probes();
-	/* The free paths first: once they are hooked, the gate can open. */
+	*failed = RDNA1_FG_PROBE_SHOW;
+	if (show) {
+		ret = register_kprobe(&rfg_show_probe);
+		if (ret)
+			return ret;
+	}
+	*failed = RDNA1_FG_PROBE_SHUTDOWN;
 	ret = register_kprobe(&rfg_shutdown_probe);
 	if (ret)
-		return ret;
-	ret = register_kprobe(&rfg_remove_entry_probe);
+		goto out_show;
+	*failed = RDNA1_FG_PROBE_REMOVE;
+	ret = register_kretprobe(&rfg_remove_probe);
 	if (ret)
 		goto out_shutdown;
-	ret = register_kretprobe(&rfg_remove_ret_probe);
-	if (ret)
-		goto out_remove_entry;
+	*failed = RDNA1_FG_PROBE_ADD;
 	ret = register_kretprobe(&rfg_add_probe);
 	if (ret)
-		goto out_remove_ret;
+		goto out_remove;
+	WRITE_ONCE(rfg_show_probe_registered, show);
 	WRITE_ONCE(rfg_probes_registered, true);
-
-	spin_lock_irqsave(&rfg_gate_lock, flags);
-	rfg_epoch++;
-	rfg_changing = 0;
-	rfg_kfd_live = true;
-	spin_unlock_irqrestore(&rfg_gate_lock, flags);
+	atomic64_set(&rfg_topology_changing, 0);
+	atomic64_inc(&rfg_topology_gen);
+	atomic_set(&rfg_kfd_live, 1);
 	return 0;
 
-out_remove_ret:
-	unregister_kretprobe(&rfg_remove_ret_probe);
-out_remove_entry:
-	unregister_kprobe(&rfg_remove_entry_probe);
+out_remove:
+	unregister_kretprobe(&rfg_remove_probe);
 out_shutdown:
 	unregister_kprobe(&rfg_shutdown_probe);
+out_show:
+	if (show)
+		unregister_kprobe(&rfg_show_probe);
 	return ret;
+}
+
+static void rfg_note_error(int err, u32 probe)
+{
+	rfg_hit(RDNA1_FG_HIT_PROBE_ERRORS);
+	atomic_set(&rfg_last_error_probe, probe);
+	atomic_set(&rfg_last_error, err);
 }
 
 static int rfg_module_event(struct notifier_block *nb, unsigned long event, void *data)
 {
 	struct module *mod = data;
+	u32 failed;
+	int ret;
 
 	if (strcmp(mod->name, "amdgpu") != 0)
 		return NOTIFY_DONE;
@@ -261,15 +278,15 @@ static int rfg_module_event(struct notifier_block *nb, unsigned long event, void
 		/* While rdna1_fg is unloading, no new hooks. */
 		if (rfg_stopping)
 			break;
-		if (rfg_register_probes_locked() == 0)
-			rfg_trigger(RDNA1_FG_HIT_AMDGPU_LIVE);
-		else
-			rfg_hit(RDNA1_FG_HIT_PROBE_ERRORS);
+		ret = rfg_register_probes_locked(&failed);
+		if (ret)
+			rfg_note_error(ret, failed);
+		/* The work logs a failure, or rescans. */
+		rfg_trigger(RDNA1_FG_HIT_AMDGPU_LIVE);
 		break;
 	case MODULE_STATE_GOING:
 		rfg_hit(RDNA1_FG_HIT_AMDGPU_GOING);
-		/* amdgpu's exit has run (kfd_topology_shutdown closed the gate). */
-		rfg_gate_close(true);
+		/* amdgpu's exit has run: KFD's topology is gone. */
 		rfg_unregister_probes_locked();
 		queue_work(system_dfl_wq, &rfg_work);
 		break;
@@ -287,6 +304,11 @@ static void rfg_work_fn(struct work_struct *work)
 	rdna1_fg_topology_work(rfg_ctx);
 }
 
+static void rfg_retry_fn(struct work_struct *work)
+{
+	rdna1_fg_topology_work(rfg_ctx);
+}
+
 /* Unregisters everything and waits for the work: nothing runs afterwards. */
 static void rfg_stop_all(void)
 {
@@ -295,25 +317,34 @@ static void rfg_stop_all(void)
 	rfg_stopping = true;
 	rfg_unregister_probes_locked();
 	mutex_unlock(&rfg_probe_mutex);
-	/* Nothing can queue the work any more; make sure it is not running. */
+	/*
+	 * Nothing queues rfg_work any more; the work may still queue its retry,
+	 * so the retry is cancelled after it (cancel_delayed_work_sync() also
+	 * copes with a retry that queues itself again).
+	 */
 	cancel_work_sync(&rfg_work);
+	cancel_delayed_work_sync(&rfg_retry);
 	rfg_ctx = NULL;
 }
 
-int rdna1_fg_hooks_start(void *ctx)
+int rdna1_fg_hooks_start(void *ctx, u32 flags, u32 *failed_probe)
 {
 	int ret;
 
 	rfg_ctx = ctx;
+	rfg_flags = flags;
 	INIT_WORK(&rfg_work, rfg_work_fn);
+	INIT_DELAYED_WORK(&rfg_retry, rfg_retry_fn);
 	rfg_stopping = false;
 	ret = register_module_notifier(&rfg_module_nb);
-	if (ret)
+	if (ret) {
+		rfg_ctx = NULL;
 		return ret;
+	}
 
-	/* amdgpu may be loaded already: then hook it now and scan. */
+	/* amdgpu may be loaded already: then hook it now. */
 	mutex_lock(&rfg_probe_mutex);
-	ret = rfg_register_probes_locked();
+	ret = rfg_register_probes_locked(failed_probe);
 	mutex_unlock(&rfg_probe_mutex);
 	if (ret == 0)
 		return 0;
@@ -324,13 +355,22 @@ int rdna1_fg_hooks_start(void *ctx)
 	return ret;
 }
 
-void rdna1_fg_hooks_quiesce(void)
+void rdna1_fg_hooks_stop_registering(void)
 {
 	mutex_lock(&rfg_probe_mutex);
 	rfg_stopping = true;
 	mutex_unlock(&rfg_probe_mutex);
-	/* A pending rescan runs now, so that restoring sees the topology as is. */
+}
+
+void rdna1_fg_hooks_run_now(void)
+{
+	queue_work(system_dfl_wq, &rfg_work);
 	flush_work(&rfg_work);
+}
+
+void rdna1_fg_hooks_retry(u32 ms)
+{
+	queue_delayed_work(system_dfl_wq, &rfg_retry, msecs_to_jiffies(ms));
 }
 
 void rdna1_fg_hooks_stop(void)
@@ -338,100 +378,48 @@ void rdna1_fg_hooks_stop(void)
 	rfg_stop_all();
 }
 
-int rdna1_fg_gate_state(u64 *epoch)
-{
-	unsigned long flags;
-	int state;
-
-	spin_lock_irqsave(&rfg_gate_lock, flags);
-	*epoch = rfg_epoch;
-	if (!rfg_kfd_live)
-		state = RDNA1_FG_GATE_NO_KFD;
-	else if (rfg_changing != 0)
-		state = RDNA1_FG_GATE_CHANGING;
-	else
-		state = RDNA1_FG_GATE_OPEN;
-	spin_unlock_irqrestore(&rfg_gate_lock, flags);
-	return state;
-}
-
-bool rdna1_fg_gate_enter(u64 epoch, unsigned long *irq_flags)
-{
-	unsigned long flags;
-
-	spin_lock_irqsave(&rfg_gate_lock, flags);
-	if (epoch != rfg_epoch || !rfg_kfd_live || rfg_changing != 0) {
-		spin_unlock_irqrestore(&rfg_gate_lock, flags);
-		return false;
-	}
-	*irq_flags = flags;
-	return true;
-}
-
-void rdna1_fg_gate_leave(unsigned long irq_flags)
-{
-	spin_unlock_irqrestore(&rfg_gate_lock, irq_flags);
-}
-
-bool rdna1_fg_gate_swap_u32(u32 *field, u32 old, u32 new)
-{
-	lockdep_assert_held(&rfg_gate_lock);
-	return cmpxchg(field, old, new) == old;
-}
-
 void rdna1_fg_hook_stats(struct rdna1_fg_hook_stats *out)
 {
+	bool registered;
 	int i;
 
+	memset(out, 0, sizeof(*out));
 	for (i = 0; i < RDNA1_FG_HIT_COUNT; i++)
 		out->hits[i] = atomic64_read(&rfg_hits[i]);
 	out->trigger_ns = atomic64_read(&rfg_trigger_ns);
 	out->trigger_kind = atomic64_read(&rfg_trigger_kind);
 	out->now_ns = ktime_get_ns();
-	out->probes_registered = READ_ONCE(rfg_probes_registered);
-	if (out->probes_registered)
-		out->hits[RDNA1_FG_HIT_MISSED] +=
-			READ_ONCE(rfg_add_probe.nmissed) + READ_ONCE(rfg_remove_ret_probe.nmissed);
+	out->topology_gen = atomic64_read(&rfg_topology_gen);
+	out->topology_changing = atomic64_read(&rfg_topology_changing);
+	out->last_error = atomic_read(&rfg_last_error);
+	out->last_error_probe = atomic_read(&rfg_last_error_probe);
+	out->kfd_live = atomic_read(&rfg_kfd_live);
+	/* Under the mutex, so that the probes' nmissed fields stay valid. */
+	mutex_lock(&rfg_probe_mutex);
+	registered = rfg_probes_registered;
+	out->probes_registered = registered;
+	out->show_probe_registered = rfg_show_probe_registered;
+	out->show_missed = atomic64_read(&rfg_show_missed_before);
+	out->other_missed = atomic64_read(&rfg_other_missed_before);
+	if (registered) {
+		if (rfg_show_probe_registered)
+			out->show_missed += READ_ONCE(rfg_show_probe.nmissed);
+		out->other_missed += rfg_other_nmissed();
+	}
+	mutex_unlock(&rfg_probe_mutex);
 }
 
-void rdna1_fg_msleep(unsigned int ms)
+const char *rdna1_fg_probe_name(u32 probe)
 {
-	msleep(ms);
+	return probe < RDNA1_FG_PROBE_COUNT ? rfg_probe_names[probe] : "?";
+}
+
+u32 rdna1_fg_cmpxchg_u32(u32 *field, u32 old, u32 new)
+{
+	return cmpxchg(field, old, new);
 }
 
 u64 rdna1_fg_now_ns(void)
 {
 	return ktime_get_ns();
-}
-
-/*
- * Opens PATH (absolute) read-only, resolved from the root of PID 1 rather
- * than the caller's: a workqueue thread's root need not see /sys (kernels
- * with a nullfs root), and insmod/rmmod may run in a container.
- */
-struct file *rdna1_fg_open_sysfs(const char *path)
-{
-	struct task_struct *init;
-	struct pid *pid;
-	struct path root;
-	struct file *file;
-
-	pid = find_get_pid(1);
-	init = get_pid_task(pid, PIDTYPE_PID);
-	put_pid(pid);
-	if (!init)
-		return ERR_PTR(-ESRCH);
-	task_lock(init);
-	if (!init->fs) {
-		task_unlock(init);
-		put_task_struct(init);
-		return ERR_PTR(-ESRCH);
-	}
-	get_fs_root(init->fs, &root);
-	task_unlock(init);
-	put_task_struct(init);
-
-	file = file_open_root(&root, path, O_RDONLY, 0);
-	path_put(&root);
-	return file;
 }

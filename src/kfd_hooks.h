@@ -1,22 +1,28 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * kfd_hooks.h - the interface between kfd_hooks.c and the Rust side
- * (mirrored by hand in kfd_hooks.rs; keep the two in step).
+ * (mirrored in kfd_hooks.rs; both sides assert the sizes and values below at
+ * compile time, so a change on one side alone does not build).
  */
 #ifndef RDNA1_FG_KFD_HOOKS_H
 #define RDNA1_FG_KFD_HOOKS_H
 
 #include <linux/types.h>
 
-struct file;
-
 /* rdna1_fg_hooks_start(): amdgpu is not loaded; hooks wait for it. */
 #define RDNA1_FG_WAITING 1
 
-/* rdna1_fg_gate_state() */
-#define RDNA1_FG_GATE_OPEN 0
-#define RDNA1_FG_GATE_CHANGING 1
-#define RDNA1_FG_GATE_NO_KFD 2
+/* rdna1_fg_hooks_start() flags. */
+#define RDNA1_FG_NO_SHOW_PROBE 1 /* test only: leave mem_show unprobed */
+
+/* The probes, in registration order (index into rdna1_fg_probe_names). */
+enum rdna1_fg_probe {
+	RDNA1_FG_PROBE_SHOW,
+	RDNA1_FG_PROBE_SHUTDOWN,
+	RDNA1_FG_PROBE_REMOVE,
+	RDNA1_FG_PROBE_ADD,
+	RDNA1_FG_PROBE_COUNT,
+};
 
 enum rdna1_fg_hit {
 	RDNA1_FG_HIT_ADD_DEVICE,
@@ -25,32 +31,50 @@ enum rdna1_fg_hit {
 	RDNA1_FG_HIT_AMDGPU_LIVE,
 	RDNA1_FG_HIT_AMDGPU_GOING,
 	RDNA1_FG_HIT_PROBE_ERRORS,
-	RDNA1_FG_HIT_MISSED,
 	RDNA1_FG_HIT_COUNT,
 };
 
+/*
+ * A snapshot of the hooks, for the work and the status file. The trigger
+ * kind is an enum rdna1_fg_hit value.
+ */
 struct rdna1_fg_hook_stats {
 	u64 hits[RDNA1_FG_HIT_COUNT];
 	u64 trigger_ns;
 	u64 trigger_kind;
 	u64 now_ns;
-	bool probes_registered;
+	/* Topology generation: moves at every entry and return of add/remove. */
+	u64 topology_gen;
+	/* Adds and removes in progress (entered, not returned). */
+	s64 topology_changing;
+	/* The kprobe core's nmissed of the mem_show probe and of the others. */
+	u64 show_missed;
+	u64 other_missed;
+	/* The last failed registration: its errno (0: none) and probe. */
+	s32 last_error;
+	u32 last_error_probe;
+	/* KFD is loaded and hooked, and has not started shutting down. */
+	u8 kfd_live;
+	u8 probes_registered;
+	u8 show_probe_registered;
+	u8 pad[5];
 };
 
-/* Implemented in Rust (kfd_hooks.rs): rescan or forget, in process context. */
-void rdna1_fg_topology_work(void *ctx);
+#define RDNA1_FG_HOOK_STATS_SIZE 120
 
-int rdna1_fg_hooks_start(void *ctx);
-void rdna1_fg_hooks_quiesce(void);
+/* Implemented in Rust (kfd_hooks.rs): the topology work, process context. */
+void rdna1_fg_topology_work(void *ctx);
+/* Implemented in Rust (kfd_mem.rs): runs inside mem_show, atomic context. */
+void rdna1_fg_mem_show_hook(const void *task, bool in_task, const void *attr);
+
+int rdna1_fg_hooks_start(void *ctx, u32 flags, u32 *failed_probe);
+void rdna1_fg_hooks_stop_registering(void);
+void rdna1_fg_hooks_run_now(void);
+void rdna1_fg_hooks_retry(u32 ms);
 void rdna1_fg_hooks_stop(void);
-int rdna1_fg_gate_state(u64 *epoch);
-bool rdna1_fg_gate_enter(u64 epoch, unsigned long *irq_flags);
-void rdna1_fg_gate_leave(unsigned long irq_flags);
-/* Inside the gate: *field = new if it is old; returns whether it was. */
-bool rdna1_fg_gate_swap_u32(u32 *field, u32 old, u32 new);
-void rdna1_fg_msleep(unsigned int ms);
-struct file *rdna1_fg_open_sysfs(const char *path);
 void rdna1_fg_hook_stats(struct rdna1_fg_hook_stats *out);
+const char *rdna1_fg_probe_name(u32 probe);
+u32 rdna1_fg_cmpxchg_u32(u32 *field, u32 old, u32 new);
 u64 rdna1_fg_now_ns(void);
 
 #endif

@@ -1,21 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The Rust side of `kfd_hooks.c`: the hooks on KFD's topology as an RAII
-//! registration, the write gate as a guard, and the work entry point.
+//! The Rust side of `kfd_hooks.c`: the hooks on KFD as an RAII registration
+//! that owns the module's shared state while C holds it, the work entry
+//! point, and a snapshot of the hooks' counters.
 //!
-//! The declarations here mirror `kfd_hooks.h` by hand; keep them in step.
+//! The declarations here mirror `kfd_hooks.h`; both sides assert the sizes
+//! and values they share at compile time.
 
 use crate::logic::messages::Trigger;
-use crate::logic::status::HookHits;
+use crate::logic::status::{HookHits, WriteProbe};
 use crate::Shared;
-use core::marker::PhantomData;
 use kernel::prelude::*;
+use kernel::str::CStr;
+use kernel::sync::Arc;
+use kernel::types::ForeignOwnable;
 
 /// `RDNA1_FG_WAITING`: amdgpu is not loaded.
 const WAITING: c_int = 1;
-/// `RDNA1_FG_GATE_*`.
-const GATE_OPEN: c_int = 0;
-const GATE_CHANGING: c_int = 1;
+/// `RDNA1_FG_NO_SHOW_PROBE`: test only, leave `mem_show` unprobed.
+const NO_SHOW_PROBE: u32 = 1;
 
 /// Indices of `struct rdna1_fg_hook_stats.hits` (`enum rdna1_fg_hit`).
 const HIT_ADD_DEVICE: usize = 0;
@@ -24,8 +27,9 @@ const HIT_SHUTDOWN: usize = 2;
 const HIT_AMDGPU_LIVE: usize = 3;
 const HIT_AMDGPU_GOING: usize = 4;
 const HIT_PROBE_ERRORS: usize = 5;
-const HIT_MISSED: usize = 6;
-const HIT_COUNT: usize = 7;
+const HIT_COUNT: usize = 6;
+/// `RDNA1_FG_PROBE_COUNT`.
+const PROBE_COUNT: u32 = 4;
 
 /// `struct rdna1_fg_hook_stats`.
 #[repr(C)]
@@ -34,182 +38,202 @@ struct RawHookStats {
     trigger_ns: u64,
     trigger_kind: u64,
     now_ns: u64,
-    probes_registered: bool,
+    topology_gen: u64,
+    topology_changing: i64,
+    show_missed: u64,
+    other_missed: u64,
+    last_error: i32,
+    last_error_probe: u32,
+    kfd_live: u8,
+    probes_registered: u8,
+    show_probe_registered: u8,
+    pad: [u8; 5],
 }
 
+/// `RDNA1_FG_HOOK_STATS_SIZE`, asserted in `kfd_hooks.c` too.
+const _: () = assert!(size_of::<RawHookStats>() == 120);
+const _: () = assert!(HIT_COUNT == 6 && PROBE_COUNT == 4 && WAITING == 1 && NO_SHOW_PROBE == 1);
+
 extern "C" {
-    fn rdna1_fg_hooks_start(ctx: *mut c_void) -> c_int;
-    fn rdna1_fg_hooks_quiesce();
+    fn rdna1_fg_hooks_start(ctx: *mut c_void, flags: u32, failed_probe: *mut u32) -> c_int;
+    fn rdna1_fg_hooks_stop_registering();
+    fn rdna1_fg_hooks_run_now();
+    fn rdna1_fg_hooks_retry(ms: u32);
     fn rdna1_fg_hooks_stop();
-    fn rdna1_fg_gate_state(epoch: *mut u64) -> c_int;
-    fn rdna1_fg_gate_enter(epoch: u64, irq_flags: *mut c_ulong) -> bool;
-    fn rdna1_fg_gate_leave(irq_flags: c_ulong);
-    fn rdna1_fg_gate_swap_u32(field: *mut u32, old: u32, new: u32) -> bool;
-    fn rdna1_fg_msleep(ms: c_uint);
     fn rdna1_fg_hook_stats(out: *mut RawHookStats);
+    fn rdna1_fg_probe_name(probe: u32) -> *const c_char;
     fn rdna1_fg_now_ns() -> u64;
 }
 
 /// Whether KFD was there when the hooks were set up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Start {
-    /// amdgpu is loaded and hooked: scan now.
+    /// amdgpu is loaded and hooked.
     Active,
-    /// amdgpu is not loaded: the hooks arm themselves when it loads.
-    Waiting,
+    /// A probe's symbol was not found: amdgpu is not loaded (the hooks arm
+    /// themselves when it loads), or it lacks that function.
+    NotFound(&'static str),
 }
 
-/// The registered hooks (module notifier, probes on KFD, work item).
-/// Dropping it unregisters them all and waits for the work to finish.
-pub(crate) struct KfdHooks {
-    // INVARIANT: the hooks are registered while this value exists.
-    _registered: (),
+/// A probe that could not be registered, and why.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ProbeError {
+    /// The KFD function.
+    pub(crate) function: &'static str,
+    /// The kprobe core's error.
+    pub(crate) error: Error,
 }
+
+/// The name of probe `index` (`enum rdna1_fg_probe`).
+fn probe_name(index: u32) -> &'static str {
+    // SAFETY: `rdna1_fg_probe_name` returns a pointer to a static,
+    // NUL-terminated string for any index.
+    let name = unsafe { CStr::from_char_ptr(rdna1_fg_probe_name(index)) };
+    name.to_str().unwrap_or("?")
+}
+
+/// The registered hooks (module notifier, probes on KFD, the work). Holds
+/// one reference to the shared state, lent to C for the work.
+///
+/// # Invariants
+///
+/// The hooks are registered, and `ctx` is the `Arc<Shared>` given to C by
+/// `into_foreign`, while this value exists.
+pub(crate) struct KfdHooks {
+    ctx: *mut c_void,
+}
+
+// SAFETY: the hooks are global to the module; C serializes registration
+// with its own mutex, and `ctx` is an `Arc<Shared>`, which is `Send + Sync`.
+unsafe impl Send for KfdHooks {}
+// SAFETY: as above; `&KfdHooks` only calls C functions that may run from
+// any thread.
+unsafe impl Sync for KfdHooks {}
 
 impl KfdHooks {
-    /// Registers the hooks; `listener` receives the topology work.
-    ///
-    /// # Safety
-    ///
-    /// `listener` must stay valid until the returned value is dropped.
-    pub(crate) unsafe fn start(listener: *const Shared) -> Result<(Self, Start)> {
-        // SAFETY: the C side stores `listener` and passes it back only to
-        // `rdna1_fg_topology_work`, until `rdna1_fg_hooks_stop` (called by
-        // `Drop`) has cancelled the work; the caller keeps it valid so long.
-        let rc = unsafe { rdna1_fg_hooks_start(listener.cast_mut().cast()) };
+    /// Registers the hooks; the work runs `shared.topology_work()`.
+    /// `write_probe`: register the probe on `mem_show` (false only in tests).
+    pub(crate) fn start(
+        shared: Arc<Shared>,
+        write_probe: bool,
+    ) -> Result<(Self, Start), ProbeError> {
+        let ctx = shared.into_foreign().cast::<c_void>();
+        let flags = if write_probe { 0 } else { NO_SHOW_PROBE };
+        let mut failed = 0u32;
+        // SAFETY: `ctx` stays valid until `rdna1_fg_hooks_stop` has run (in
+        // `Drop`, or in the C side's own error path below) and is taken back
+        // only after that; `failed` is valid for the call.
+        let rc = unsafe { rdna1_fg_hooks_start(ctx, flags, &mut failed) };
         match rc {
             // INVARIANT: `rdna1_fg_hooks_start` registered the hooks.
-            0 => Ok((Self { _registered: () }, Start::Active)),
-            WAITING => Ok((Self { _registered: () }, Start::Waiting)),
-            // The C side unregistered what it had registered.
-            err => Err(Error::from_errno(err)),
+            0 => Ok((Self { ctx }, Start::Active)),
+            WAITING => Ok((Self { ctx }, Start::NotFound(probe_name(failed)))),
+            err => {
+                // SAFETY: the C side has unregistered everything and
+                // cancelled the work: it no longer uses `ctx`, which came
+                // from `into_foreign` above and is taken back only here.
+                drop(unsafe { Arc::<Shared>::from_foreign(ctx.cast()) });
+                Err(ProbeError {
+                    function: probe_name(failed),
+                    error: Error::from_errno(err),
+                })
+            }
         }
     }
 
-    /// Stops new hook registrations and waits for a running work item, but
-    /// keeps the probes that close the write gate: used at unload, before
-    /// restoring, so that KFD cannot free a struct under a restore.
-    pub(crate) fn quiesce(&self) {
-        // SAFETY: the hooks are registered (type invariant of `Self`).
-        unsafe { rdna1_fg_hooks_quiesce() };
+    /// No new probe registrations (amdgpu loading again): used at unload.
+    pub(crate) fn stop_registering(&self) {
+        // SAFETY: the hooks are registered (type invariant).
+        unsafe { rdna1_fg_hooks_stop_registering() };
+    }
+
+    /// Runs the work now and waits for it (process context only).
+    pub(crate) fn run_now(&self) {
+        // SAFETY: the hooks are registered (type invariant), so the work is
+        // initialized; the caller may sleep.
+        unsafe { rdna1_fg_hooks_run_now() };
     }
 }
 
 impl Drop for KfdHooks {
     fn drop(&mut self) {
-        // SAFETY: the hooks are registered (type invariant of `Self`); this
-        // unregisters them and cancels the work, after which the C side no
-        // longer uses the listener pointer.
+        // SAFETY: the hooks are registered (type invariant); this
+        // unregisters them and cancels the work.
         unsafe { rdna1_fg_hooks_stop() };
+        // SAFETY: `ctx` came from `into_foreign` in `start`; C no longer
+        // uses it (the work is cancelled) and it is taken back only here.
+        drop(unsafe { Arc::<Shared>::from_foreign(self.ctx.cast()) });
     }
 }
 
-/// Called by `kfd_hooks.c`'s work item, in process context.
+/// Queues the work again in `ms` milliseconds (from the work itself).
+pub(crate) fn retry_in(ms: u32) {
+    // SAFETY: only called from the work, so the hooks are registered and
+    // the delayed work is initialized; `rdna1_fg_hooks_stop` cancels it.
+    unsafe { rdna1_fg_hooks_retry(ms) };
+}
+
+/// Called by `kfd_hooks.c`'s work items, in process context.
 ///
 /// # Safety
 ///
-/// `ctx` is the listener given to [`KfdHooks::start`], still valid.
+/// `ctx` is the pointer [`KfdHooks::start`] gave C, and the hooks have not
+/// been stopped (the work is cancelled before `KfdHooks` takes it back).
 #[no_mangle]
 unsafe extern "C" fn rdna1_fg_topology_work(ctx: *mut c_void) {
-    let listener = ctx.cast::<Shared>().cast_const();
-    if listener.is_null() {
+    if ctx.is_null() {
         return;
     }
-    // SAFETY: by the function's contract `ctx` is the `Shared` given to
-    // `KfdHooks::start`, kept alive until the hooks are stopped, and the
-    // work is cancelled before that.
-    unsafe { &*listener }.topology_changed();
+    // SAFETY: by the function's contract `ctx` came from `into_foreign` and
+    // `from_foreign` runs only after this work has finished.
+    let shared = unsafe { <Arc<Shared> as ForeignOwnable>::borrow(ctx.cast()) };
+    shared.topology_work();
 }
 
-/// The state of KFD's topology as the write gate sees it.
+/// KFD's topology as the hooks see it: bookkeeping only, never a condition
+/// for a write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum GateState {
-    /// Writes allowed while the epoch stays this one.
-    Open(u64),
-    /// A node is being added or removed: writes wait.
-    Changing,
-    /// amdgpu (KFD) is not loaded, or is unloading.
-    NoKfd,
+pub(crate) struct TopologyGen {
+    /// Moves at every add/remove entry and return, and at shutdown.
+    pub(crate) gen: u64,
+    /// Adds or removes in progress.
+    pub(crate) changing: bool,
 }
 
-/// Reads the gate.
-pub(crate) fn gate_state() -> GateState {
-    let mut epoch = 0u64;
-    // SAFETY: `epoch` is a valid `u64` for the call's duration.
-    let state = unsafe { rdna1_fg_gate_state(&mut epoch) };
-    match state {
-        GATE_OPEN => GateState::Open(epoch),
-        GATE_CHANGING => GateState::Changing,
-        _ => GateState::NoKfd,
-    }
-}
-
-/// Held while writing to a KFD struct: KFD cannot start freeing topology
-/// structs while it exists. Irqs are off: keep the critical section short
-/// and never sleep in it.
-pub(crate) struct GateGuard {
-    irq_flags: c_ulong,
-    // Not Send: the lock must be released on the CPU that took it.
-    _not_send: PhantomData<*mut ()>,
-}
-
-impl GateGuard {
-    /// Enters the gate if the topology is still at `epoch` and not being
-    /// freed.
-    pub(crate) fn enter(epoch: u64) -> Option<Self> {
-        let mut irq_flags: c_ulong = 0;
-        // SAFETY: `irq_flags` is valid for the call; on `true` the C side
-        // holds the gate lock, released by `Drop`.
-        let entered = unsafe { rdna1_fg_gate_enter(epoch, &mut irq_flags) };
-        entered.then_some(Self {
-            irq_flags,
-            _not_send: PhantomData,
-        })
-    }
-}
-
-impl GateGuard {
-    /// Stores `new` in `*field` if it holds `old` (an atomic compare and
-    /// exchange); returns whether it did.
-    ///
-    /// # Safety
-    ///
-    /// `field` must be a valid, aligned `u32` that KFD cannot free while
-    /// this guard exists: a field of a struct found in the topology at the
-    /// epoch the gate was entered with.
-    pub(crate) unsafe fn swap_u32(&self, field: *mut u32, old: u32, new: u32) -> bool {
-        // SAFETY: the gate lock is held (this guard exists); the caller
-        // guarantees `field`.
-        unsafe { rdna1_fg_gate_swap_u32(field, old, new) }
-    }
-}
-
-impl Drop for GateGuard {
-    fn drop(&mut self) {
-        // SAFETY: the gate lock is held by this guard (it was entered in
-        // `enter`), with these saved irq flags.
-        unsafe { rdna1_fg_gate_leave(self.irq_flags) };
-    }
-}
-
-/// Hook counters and the last topology event.
+/// A snapshot of the hooks.
 pub(crate) struct HookStats {
-    /// Hit counts.
+    /// Hit counts and probe state.
     pub(crate) hits: HookHits,
     /// The last event that queued a rescan, and when.
     pub(crate) trigger: Option<(Trigger, u64)>,
+    /// The topology generation.
+    pub(crate) topology: TopologyGen,
+    /// amdgpu is loaded and hooked, and not shutting down.
+    pub(crate) kfd_live: bool,
+    /// The last failed registration.
+    pub(crate) last_error: Option<ProbeError>,
 }
 
-/// Reads the hook counters.
+/// Reads the hooks' counters.
 pub(crate) fn hook_stats() -> HookStats {
     let mut raw = RawHookStats {
         hits: [0; HIT_COUNT],
         trigger_ns: 0,
         trigger_kind: 0,
         now_ns: 0,
-        probes_registered: false,
+        topology_gen: 0,
+        topology_changing: 0,
+        show_missed: 0,
+        other_missed: 0,
+        last_error: 0,
+        last_error_probe: 0,
+        kfd_live: 0,
+        probes_registered: 0,
+        show_probe_registered: 0,
+        pad: [0; 5],
     };
-    // SAFETY: `raw` is a valid, writable `struct rdna1_fg_hook_stats`.
+    // SAFETY: `raw` is a valid, writable `struct rdna1_fg_hook_stats` (the
+    // sizes are asserted on both sides).
     unsafe { rdna1_fg_hook_stats(&mut raw) };
     let trigger = match raw.trigger_kind as usize {
         _ if raw.trigger_ns == 0 => None,
@@ -218,30 +242,42 @@ pub(crate) fn hook_stats() -> HookStats {
         HIT_AMDGPU_LIVE => Some(Trigger::AmdgpuLive),
         _ => Some(Trigger::TopologyGoing),
     };
+    let write_probe = match (raw.probes_registered != 0, raw.show_probe_registered != 0) {
+        (false, _) => WriteProbe::NotRegistered,
+        (true, true) => WriteProbe::Registered,
+        (true, false) => WriteProbe::LeftOutForTest,
+    };
+    let last_error = (raw.last_error != 0).then(|| ProbeError {
+        function: probe_name(raw.last_error_probe),
+        error: Error::from_errno(raw.last_error),
+    });
     HookStats {
         hits: HookHits {
-            probes_registered: raw.probes_registered,
+            probes_registered: raw.probes_registered != 0,
+            write_probe,
             add_device: raw.hits[HIT_ADD_DEVICE],
             remove_device: raw.hits[HIT_REMOVE_DEVICE],
             shutdown: raw.hits[HIT_SHUTDOWN],
             amdgpu_live: raw.hits[HIT_AMDGPU_LIVE],
             amdgpu_going: raw.hits[HIT_AMDGPU_GOING],
             probe_errors: raw.hits[HIT_PROBE_ERRORS],
-            missed: raw.hits[HIT_MISSED],
+            write_probe_missed: raw.show_missed,
+            missed: raw.other_missed,
         },
         trigger: trigger.map(|t| (t, raw.trigger_ns)),
+        topology: TopologyGen {
+            gen: raw.topology_gen,
+            changing: raw.topology_changing != 0,
+        },
+        kfd_live: raw.kfd_live != 0,
+        last_error,
     }
 }
 
-/// Monotonic time in nanoseconds (`ktime_get_ns`).
+/// Monotonic time in nanoseconds (`ktime_get_ns`), the clock the C side
+/// stamps triggers with: the kernel crate's `Instant` has no public way to
+/// compare with a raw C timestamp.
 pub(crate) fn now_ns() -> u64 {
     // SAFETY: no preconditions.
     unsafe { rdna1_fg_now_ns() }
-}
-
-/// Sleeps for `ms` milliseconds (process context only).
-pub(crate) fn msleep(ms: u32) {
-    // SAFETY: called from process context (module exit), where sleeping is
-    // allowed.
-    unsafe { rdna1_fg_msleep(ms) };
 }

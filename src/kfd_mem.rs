@@ -1,159 +1,109 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Access to one live `struct kfd_mem_properties`, found through its sysfs
-//! attribute and never trusted without the layout check.
+//! Writing a bank's `flags` from inside KFD's own `mem_show()`.
 //!
-//! KFD's `mem_show()` finds the struct with
-//! `container_of(attr, struct kfd_mem_properties, attr)`; [`MemRef::from_attribute`]
-//! does the same with the assumed offset of `attr`. Reads go through
-//! `copy_from_kernel_nofault`, so even a wrong address could not fault the
-//! kernel. The one write, [`MemRef::set_flags`], is a compare and exchange
-//! of `flags` inside the write gate, right after the layout check
-//! ([`MemPropsLayout::verify`]): it only ever lands on the `flags` field of a
-//! struct whose every field matches what sysfs shows at that moment.
+//! The module reads a bank's `properties` file with a [`Request`] armed for
+//! its own task ([`read_bank`]). The probe on `mem_show` (`kfd_hooks.c`)
+//! calls [`rdna1_fg_mem_show_hook`] with the attribute KFD is showing; for
+//! the module's own read, `serve` checks the struct behind it against the
+//! text the previous read of the same file showed and, for a write, changes
+//! `flags` with one compare and exchange. The struct is alive throughout:
+//! kernfs holds an active reference on the attribute while `mem_show` runs,
+//! and KFD removes a node's sysfs files, which waits for those references,
+//! before it frees the node's structs. See `logic/handoff.rs` for which
+//! reads may write.
 
-use crate::kfd_hooks::GateGuard;
-use crate::logic::layout::{MemPropsLayout, Mismatch, MAX_SPAN};
-use crate::logic::props::MemBankProps;
-use core::fmt;
-use core::ptr::NonNull;
+use crate::logic::handoff::{Handoff, Request, Served, ShownMemory};
+use crate::sysfs_file::{FileError, SysfsFile};
 use kernel::bindings;
 use kernel::prelude::*;
+use kernel::task::Task;
 
-/// The name KFD gives every bank's attribute.
-const ATTR_NAME: &[u8] = b"properties\0";
+/// The one hand-off slot: the module's walks take turns through the state
+/// mutex, so one is enough (a second reader would get `Busy`).
+static HANDOFF: Handoff = Handoff::new();
 
-/// Why a struct was not read or written.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum MemError {
-    /// The attribute is not named `properties`.
-    NotBankAttribute,
-    /// The attribute sits too close to address 0 to have the assumed layout.
-    BadAddress,
-    /// A nofault copy failed (the address is not mapped).
-    Fault,
-    /// The bytes differ from sysfs.
-    Layout(Mismatch),
-    /// `flags` changed between the check and the store.
-    Raced,
+extern "C" {
+    fn rdna1_fg_cmpxchg_u32(field: *mut u32, old: u32, new: u32) -> u32;
 }
 
-impl fmt::Display for MemError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::NotBankAttribute => {
-                f.write_str("the sysfs attribute is not a KFD bank's 'properties'")
-            }
-            Self::BadAddress => f.write_str("attribute address below the assumed struct offset"),
-            Self::Fault => f.write_str("struct memory not readable"),
-            Self::Layout(m) => write!(f, "layout check failed: {m}"),
-            Self::Raced => f.write_str("flags changed under the write; nothing written"),
-        }
+/// The struct behind the attribute `mem_show` is running for.
+///
+/// # Invariants
+///
+/// Exists only inside the probe on KFD's `mem_show`, for the duration of
+/// that call: the memory around the attribute it was given is a live
+/// `struct kfd_mem_properties` (or, with a wrong layout, other live memory
+/// that the field-by-field check in `serve` tells apart before any write).
+struct LiveShow(());
+
+impl ShownMemory for LiveShow {
+    fn read(&self, addr: usize, buf: &mut [u8]) -> bool {
+        // SAFETY: `buf` is a writable buffer of `buf.len()` bytes; the
+        // source is read with a nofault copy, which returns an error instead
+        // of faulting on an unmapped address.
+        let rc = unsafe {
+            bindings::copy_from_kernel_nofault(
+                buf.as_mut_ptr().cast(),
+                addr as *const c_void,
+                buf.len(),
+            )
+        };
+        rc == 0
+    }
+
+    fn compare_exchange_u32(&self, addr: usize, old: u32, new: u32) -> u32 {
+        // SAFETY: `serve` calls this only for the 4-aligned `flags` field of
+        // the struct holding the attribute `mem_show` is showing, after
+        // matching every checked field with the text KFD showed for it; the
+        // struct is alive while `mem_show` runs (invariant of `LiveShow`).
+        unsafe { rdna1_fg_cmpxchg_u32(addr as *mut u32, old, new) }
     }
 }
 
-/// Address of a `struct kfd_mem_properties` (not a reference: KFD owns it).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct MemRef {
-    base: usize,
+/// Called by the probe on KFD's `mem_show(kobj, attr, buf)`, for every call
+/// in the system, in atomic context: takes no lock, allocates and logs
+/// nothing.
+///
+/// # Safety
+///
+/// Called only from the entry of KFD's `mem_show`, with `task` the current
+/// task, `in_task` whether the call runs in task context, and `attr` the
+/// attribute `mem_show` was passed.
+#[no_mangle]
+unsafe extern "C" fn rdna1_fg_mem_show_hook(task: *const c_void, in_task: bool, attr: *const c_void) {
+    // INVARIANT: we are inside `mem_show` for `attr` (function contract).
+    let mem = LiveShow(());
+    // SAFETY: `task` is the current task, whose address no other live task
+    // shares; with `in_task` the call runs in its own context, inside the
+    // read it armed the slot for (if it did).
+    unsafe { HANDOFF.on_show(task as usize, in_task, attr as usize, &mem) };
 }
 
-impl MemRef {
-    /// The struct that holds `attr` at `layout.attr`, if `attr` is a bank's
-    /// `properties` attribute.
-    pub(crate) fn from_attribute(
-        attr: NonNull<bindings::attribute>,
-        layout: &MemPropsLayout,
-    ) -> Result<Self, MemError> {
-        let mut name_ptr: *const c_char = core::ptr::null();
-        // SAFETY: the destination is a local pointer-sized variable; the
-        // source is read with a nofault copy, so an invalid `attr` yields an
-        // error, not a fault.
-        let rc = unsafe {
-            bindings::copy_from_kernel_nofault(
-                core::ptr::from_mut(&mut name_ptr).cast(),
-                attr.as_ptr()
-                    .cast::<u8>()
-                    .wrapping_add(core::mem::offset_of!(bindings::attribute, name))
-                    .cast(),
-                size_of::<*const c_char>(),
-            )
-        };
-        if rc != 0 || name_ptr.is_null() {
-            return Err(MemError::NotBankAttribute);
-        }
-        let mut name = [0u8; ATTR_NAME.len()];
-        // SAFETY: the destination is a local buffer of `name.len()` bytes;
-        // the source is read with a nofault copy.
-        let rc = unsafe {
-            bindings::copy_from_kernel_nofault(
-                name.as_mut_ptr().cast(),
-                name_ptr.cast(),
-                name.len(),
-            )
-        };
-        if rc != 0 || name != *ATTR_NAME {
-            return Err(MemError::NotBankAttribute);
-        }
-        let base = (attr.as_ptr() as usize)
-            .checked_sub(layout.attr)
-            .ok_or(MemError::BadAddress)?;
-        Ok(Self { base })
-    }
+/// The result of a read with a request.
+pub(crate) struct BankRead<'b> {
+    /// The text KFD showed, or why the read failed.
+    pub(crate) text: Result<&'b str, FileError>,
+    /// What the probe did, even if the read failed afterwards; `None`: it
+    /// did not run for this read.
+    pub(crate) served: Option<Served>,
+}
 
-    /// Reads the struct's first bytes and checks them against `sysfs`.
-    pub(crate) fn verify(
-        &self,
-        layout: &MemPropsLayout,
-        sysfs: &MemBankProps,
-    ) -> Result<(), MemError> {
-        let mut raw = [0u8; MAX_SPAN];
-        let span = layout.span().min(MAX_SPAN);
-        // SAFETY: the destination is a local buffer of at least `span`
-        // bytes; the source is read with a nofault copy, which returns an
-        // error instead of faulting on an unmapped address.
-        let rc = unsafe {
-            bindings::copy_from_kernel_nofault(
-                raw.as_mut_ptr().cast(),
-                self.base as *const c_void,
-                span,
-            )
+/// Reads the bank's `properties` from `file` into `buf`, with `request`
+/// armed for this task.
+pub(crate) fn read_bank<'b>(file: &SysfsFile, request: Request, buf: &'b mut [u8]) -> BankRead<'b> {
+    let me = Task::current_raw() as usize;
+    // SAFETY: `me` is the current task's address: non-zero, and no other
+    // live task has it while this task runs this function.
+    let Ok(armed) = (unsafe { HANDOFF.arm(me, request) }) else {
+        return BankRead {
+            text: Err(FileError::Busy),
+            served: None,
         };
-        if rc != 0 {
-            return Err(MemError::Fault);
-        }
-        layout.verify(&raw[..span], sysfs).map_err(MemError::Layout)
-    }
-
-    /// Checks the struct against `sysfs` and, if it matches, changes
-    /// `flags` from `sysfs.flags` to `new` with one atomic compare and
-    /// exchange. Only inside the write gate: while `_gate` exists KFD cannot
-    /// start freeing the struct (see the concurrency notes in `rdna1_fg.rs`).
-    pub(crate) fn set_flags(
-        &self,
-        gate: &GateGuard,
-        layout: &MemPropsLayout,
-        sysfs: &MemBankProps,
-        new: u32,
-    ) -> Result<(), MemError> {
-        self.verify(layout, sysfs)?;
-        let field = self
-            .base
-            .checked_add(layout.flags)
-            .ok_or(MemError::BadAddress)?;
-        if field % align_of::<u32>() != 0 {
-            return Err(MemError::BadAddress);
-        }
-        // `verify` has just read the struct through a nofault copy and
-        // matched all its fields against sysfs; a compare and exchange is
-        // one atomic store, so sysfs readers see the old or the new value.
-        // SAFETY: `field` is 4-aligned (checked above) and is the `flags` field
-        // of that live `struct kfd_mem_properties`; `gate` keeps KFD from freeing it.
-        let swapped = unsafe { gate.swap_u32(field as *mut u32, sysfs.flags, new) };
-        if swapped {
-            Ok(())
-        } else {
-            Err(MemError::Raced)
-        }
+    };
+    let text = file.read_text(buf);
+    BankRead {
+        text,
+        served: armed.finish(),
     }
 }

@@ -5,73 +5,90 @@
 //!
 //! For every KFD topology node whose `device_id` matches and every memory
 //! bank whose heap type is enabled, the module sets bit 0 of the bank's
-//! `flags` in the live `struct kfd_mem_properties`, after checking that the
-//! struct's bytes match the bank's sysfs text. It does so at load and again
-//! whenever KFD's topology changes (amdgpu loaded, a GPU added or removed),
-//! and at unload it clears exactly the bits it set.
+//! `flags` in the live `struct kfd_mem_properties`. It does so at load and
+//! again whenever KFD's topology changes (amdgpu loaded, a GPU added or
+//! removed), and at unload it clears exactly the bits it set.
+//!
+//! # How a write is made safe
+//!
+//! The module never writes from its own context. It reads the bank's sysfs
+//! `properties` file; KFD's `mem_show()` prints that text from the struct,
+//! and a kprobe on `mem_show` hands the attribute KFD is showing to the
+//! module (`kfd_mem.rs`, `logic/handoff.rs`). Only for the module's own read,
+//! on its own task, and only for the attribute the previous read of the same
+//! open file showed, the probe checks the struct's fields against that text
+//! and changes `flags` with one compare and exchange. While `mem_show` runs,
+//! kernfs holds an active reference on the attribute; KFD removes a node's
+//! sysfs files, which waits for those references, before it frees the
+//! node's structs (`kfd_topology_remove_device`, `kfd_topology_shutdown`).
+//! So the struct is alive during the write by KFD's own guarantee, whatever
+//! else the hooks saw or missed: a disarmed, missed or absent probe means no
+//! write, never an unsafe one.
 //!
 //! # Concurrency
 //!
 //! Contexts:
 //! - module init and exit (`Rdna1Fg::init`, `Drop`): process context,
-//!   serialized with each other by the module loader.
-//! - the topology work (`Shared::topology_changed`): process context, on
-//!   the unbound system workqueue, queued by the hooks below.
-//! - the probe handlers in `kfd_hooks.c` on `kfd_topology_add_device`
-//!   (entry, return), `kfd_topology_remove_device` (entry, return) and
-//!   `kfd_topology_shutdown` (entry): atomic context, on whatever thread
-//!   runs KFD. They only count, stamp a time, move the write gate and queue
-//!   the work.
-//! - the module notifier in `kfd_hooks.c`: process context, for amdgpu
-//!   becoming live (its init, which builds KFD's topology, has run) and
-//!   going away (its exit, which freed the topology, has run).
+//!   serialized with each other by the module loader. They do not touch the
+//!   topology themselves: they run the work and wait for it.
+//! - the topology work (`Shared::topology_work`): process context, on the
+//!   unbound system workqueue; one plain work item (rescans, restore) and one
+//!   delayed one (retries). Every walk, patch and restore runs here, so every
+//!   write comes from a kernel thread in the initial namespaces and root
+//!   cgroup, whoever loaded or unloaded the module.
+//! - the probe on `mem_show` (`rdna1_fg_mem_show_hook`): atomic context, on
+//!   every task that reads a bank's `properties`. It acts only inside the
+//!   module's own read; otherwise it returns at once.
+//! - the probes on `kfd_topology_add_device`, `kfd_topology_remove_device`
+//!   (entry and return) and `kfd_topology_shutdown` (entry): atomic context.
+//!   They count, stamp a time, move the topology generation and queue the
+//!   work. Nothing depends on them for safety.
+//! - the module notifier (`kfd_hooks.c`): process context, when amdgpu goes
+//!   live (registers the probes, queues the work) or away (unregisters them).
 //! - readers of the debugfs status file (`status_file`): process context.
-//! - sysfs readers of a bank's `properties` (KFD's `mem_show()`): any time.
 //! - amdgpu init/exit and GPU probe/remove, which create and free the
 //!   structs under KFD's own `topology_lock` (which this module never takes).
 //!
 //! Locks and what they protect:
 //! - `Shared::state` (a mutex): the patcher (records of patched banks,
-//!   counters), the read buffer and the `exiting` flag. Taken by init, exit,
-//!   the work and status readers; never by probe handlers.
-//! - the write gate (`kfd_hooks.c`: a spinlock with irqs off, an epoch and
-//!   a "KFD live / topology changing" state): a writer holds it from its
-//!   epoch check to the end of its store (`GateGuard`). KFD's free paths
-//!   (node removal, shutdown) take it in their entry probes, before anything
-//!   is freed, bump the epoch and mark the topology unsafe; so does adding a
-//!   node, which rebuilds every node's sysfs tree. The add and remove return
-//!   probes mark it safe again. So a struct is written only if, since the
-//!   walk read it, the topology has not started to change, and KFD cannot
-//!   start freeing it until the store is done. A pass forgets the records it
-//!   did not see only if the epoch is the same after it as before.
+//!   counters), the read buffer and the phase. Taken by the work and status
+//!   readers; never by probe handlers.
+//! - the hand-off slot (`logic/handoff.rs`): no lock. An atomic owner (the
+//!   task that armed it) and data touched only by that task: by the reader
+//!   before and after its read, and by the probe inside that read, on the
+//!   same task. Every other task's `mem_show` only loads the owner.
 //! - the probe mutex (`kfd_hooks.c`): probe registration and removal, between
-//!   the notifier and module exit.
+//!   the notifier, module exit and status snapshots. Never taken in a probe.
+//! Probe handlers take no lock at all, so nothing in them can sleep on
+//! PREEMPT_RT; they use atomics and `queue_work()` only.
 //!
 //! Why each access to KFD's memory is sound:
-//! - the struct is found from its sysfs attribute, read with
-//!   `copy_from_kernel_nofault` (never faults) and compared with the sysfs
-//!   text field by field, inside the gate; then `flags` is changed with one
-//!   aligned 4-byte compare and exchange from the value sysfs showed, so
-//!   sysfs readers see the old or the new value and no other writer's
-//!   change is lost (`MemRef::set_flags`, which needs a `GateGuard`).
-//! - records keep a struct's address only as an identity: it is compared,
-//!   never dereferenced. Restoring walks the topology, finds each bank again
-//!   by identity and writes only through the same check and gate; banks that
-//!   left the topology are forgotten when the work sees it, and when KFD is
-//!   gone nothing is written.
+//! - reads of the struct are `copy_from_kernel_nofault` inside `mem_show`;
+//!   the one write is an aligned 4-byte compare and exchange of `flags` from
+//!   the value the text showed, inside `mem_show` for that very attribute,
+//!   after all five fields matched (sysfs readers see the old or the new
+//!   value; no other writer's change is lost).
+//! - records keep an attribute's address only as an identity: it is
+//!   compared, never dereferenced.
 //!
-//! Unload order: stop new hook registrations and let a pending rescan finish
-//! (the probes stay armed), mark `exiting`, restore under the gate (waiting,
-//! for a bounded time, while the topology is changing), then unregister
-//! every hook and cancel the work, remove the status file, and only then
-//! free `Shared`. A failed start unregisters everything it registered and
-//! cancels the work before init returns its error.
+//! What is still assumed about KFD: that `mem_show` is the `show()` of a
+//! bank's `properties` and gets the attribute as its second argument, and
+//! that KFD removes a node's sysfs files before freeing its banks (true of
+//! Linux 6.x to 7.3, checked when the module is ported); the struct layout
+//! is assumed and checked at every write.
 //!
-//! Sysfs files are opened from PID 1's root (`rdna1_fg_open_sysfs`), so
-//! the walk sees the same `/sys` from module init, the work and exit.
+//! Unload order: no new probe registrations; the work restores (the probes
+//! still armed), waiting a bounded time while KFD adds or removes a node;
+//! then every hook is unregistered, the work cancelled, the status file and
+//! the sysfs mount dropped, and the state freed.
 //!
-//! Known limit: a struct address reused by a new bank between a removal and
-//! the next rescan would be taken for the old bank.
+//! Paths: every sysfs file is opened through the module's own mount of
+//! sysfs (`sysfs_file.rs`), never a task's root, so loading or unloading
+//! from a container or a chroot acts on the real topology.
+//!
+//! Known limit: an attribute address reused by a new bank of the same heap
+//! type and size between a GPU removal and the next rescan would be taken
+//! for the old bank (its bit would be kept, or cleared at unload).
 
 use kernel::debugfs::{Dir, File};
 use kernel::new_mutex;
@@ -84,10 +101,11 @@ mod logic;
 mod patcher;
 mod sysfs_file;
 
-use kfd_hooks::{gate_state, hook_stats, GateState, KfdHooks, Start};
+use kfd_hooks::{hook_stats, retry_in, KfdHooks, ProbeError, Start};
 use logic::messages::{BadParam, HooksFailed, ParamsLine, Trigger, Waiting};
 use logic::rules::{Config, RawParams};
-use patcher::{info, Patcher, TEXT_BUF_LEN};
+use patcher::{error, info, warn, Patcher, TEXT_BUF_LEN};
+use sysfs_file::{module_state_path, SysfsFile, SysfsMount};
 
 module! {
     type: Rdna1Fg,
@@ -108,9 +126,17 @@ module! {
             default: 0,
             description: "1: log what would change, change nothing",
         },
+        adopt: u32 {
+            default: 0,
+            description: "1: take HOT_PLUGGABLE bits already set on selected banks as ours (cleared at unload)",
+        },
         layout_shift: i32 {
             default: 0,
             description: "Test only: shift the assumed struct field offsets (forces the layout check to fail)",
+        },
+        test_no_write_probe: u32 {
+            default: 0,
+            description: "Test only: 1 leaves KFD's mem_show unprobed, so that nothing can be written",
         },
     },
 }
@@ -143,13 +169,29 @@ fn param<T>(value: impl ParamValue<T>) -> T {
     value.get()
 }
 
+/// Where the module is in its life.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// The first pass has not run yet.
+    Loading,
+    /// Following the topology.
+    Running,
+    /// Unloading: the next run of the work restores.
+    Restoring,
+    /// Restored: the work does nothing any more.
+    Done,
+}
+
 /// What the work, the status file and module exit share.
 struct State {
     patcher: Patcher,
     /// Read buffer, allocated once so that unload never needs to allocate.
     buf: KVec<u8>,
-    /// Set at unload: the work does nothing any more.
-    exiting: bool,
+    phase: Phase,
+    /// The trigger timestamp the work last acted on.
+    seen_trigger_ns: u64,
+    /// How many probe registration failures have been logged.
+    logged_probe_errors: u64,
 }
 
 /// The module's shared state.
@@ -157,48 +199,76 @@ struct State {
 pub(crate) struct Shared {
     #[pin]
     state: Mutex<State>,
+    /// The module's own mount of sysfs: every path is resolved from it.
+    mount: SysfsMount,
 }
 
 impl Shared {
-    /// The topology work: look at KFD's topology again.
-    pub(crate) fn topology_changed(&self) {
+    /// The topology work: look at KFD's topology again, or restore.
+    pub(crate) fn topology_work(&self) {
         let mut guard = self.state.lock();
         let state = &mut *guard;
-        if state.exiting {
-            return;
-        }
         let hooks = hook_stats();
-        match gate_state() {
-            GateState::NoKfd => state
-                .patcher
-                .forget_all("KFD's topology was freed (amdgpu unloaded)"),
-            // The change's return probe queues the work again.
-            GateState::Changing => {}
-            GateState::Open(epoch) => {
-                let why = hooks.trigger.map_or(Trigger::AmdgpuLive, |(t, _)| t);
-                state.patcher.rescan(&mut state.buf, epoch, why, &hooks);
+        let why = match state.phase {
+            Phase::Done => return,
+            Phase::Restoring => {
+                state.patcher.restore_all(&self.mount, &mut state.buf);
+                state.phase = Phase::Done;
+                return;
+            }
+            Phase::Loading => Trigger::Load,
+            Phase::Running => match hooks.trigger {
+                Some((trigger, ns)) if ns != state.seen_trigger_ns => trigger,
+                _ => Trigger::Retry,
+            },
+        };
+        state.phase = Phase::Running;
+        state.seen_trigger_ns = hooks.trigger.map_or(0, |(_, ns)| ns);
+        if hooks.hits.probe_errors > state.logged_probe_errors {
+            state.logged_probe_errors = hooks.hits.probe_errors;
+            if let Some(e) = hooks.last_error {
+                log_probe_error(e, false);
             }
         }
-    }
-
-    /// The first pass, at module load.
-    fn scan_at_load(&self) {
-        let mut guard = self.state.lock();
-        let state = &mut *guard;
-        if let GateState::Open(epoch) = gate_state() {
-            let hooks = hook_stats();
+        if !hooks.kfd_live {
             state
                 .patcher
-                .rescan(&mut state.buf, epoch, Trigger::Load, &hooks);
+                .forget_all("KFD's topology was freed (amdgpu unloaded)");
+            return;
+        }
+        if let Some(ms) = state
+            .patcher
+            .rescan(&self.mount, &mut state.buf, why, &hooks)
+        {
+            retry_in(ms);
         }
     }
 
-    /// Unload: nothing more from the work; restore what was patched.
-    fn restore_for_exit(&self) {
-        let mut guard = self.state.lock();
-        let state = &mut *guard;
-        state.exiting = true;
-        state.patcher.restore_all(&mut state.buf);
+    /// Whether amdgpu is loaded and live, as `/sys/module/amdgpu` says.
+    fn amdgpu_live(&self) -> bool {
+        let mut text = [0u8; 16];
+        let Ok(path) = module_state_path("amdgpu") else {
+            return false;
+        };
+        match SysfsFile::open(&self.mount, &path) {
+            Ok(Some(file)) => file
+                .read_text(&mut text)
+                .is_ok_and(|state| state.trim() == "live"),
+            _ => false,
+        }
+    }
+}
+
+fn log_probe_error(e: ProbeError, at_load: bool) {
+    let line = HooksFailed {
+        function: e.function,
+        errno: e.error.to_errno(),
+        at_load,
+    };
+    if at_load {
+        error(line);
+    } else {
+        warn(line);
     }
 }
 
@@ -207,12 +277,14 @@ fn status_file(shared: &Arc<Shared>, f: &mut core::fmt::Formatter<'_>) -> core::
     let mut guard = shared.state.lock();
     let state = &mut *guard;
     let hooks = hook_stats();
-    state.patcher.write_status(f, &mut state.buf, &hooks)
+    state
+        .patcher
+        .write_status(f, &shared.mount, &mut state.buf, &hooks)
 }
 
 struct Rdna1Fg {
-    // Field order is drop order: hooks first (they point into `shared`),
-    // then the status file, its directory, and the shared state.
+    // Dropped first: unregisters every hook and cancels the work, then
+    // releases its reference to `shared`.
     hooks: KfdHooks,
     _status: Pin<KBox<File<Arc<Shared>>>>,
     _dir: Dir,
@@ -226,24 +298,31 @@ impl kernel::Module for Rdna1Fg {
             heap_mask: param(module_parameters::heap_mask.value()),
             dry_run: param(module_parameters::dry_run.value()),
             layout_shift: param(module_parameters::layout_shift.value()),
+            adopt: param(module_parameters::adopt.value()),
+            test_no_write_probe: param(module_parameters::test_no_write_probe.value()),
         };
         let config = match Config::from_params(raw) {
             Ok(config) => config,
             Err(e) => {
-                pr_err!("{}\n", format_args!("{}", BadParam(&e)));
+                error(BadParam(&e));
                 return Err(EINVAL);
             }
         };
         info(ParamsLine(&config));
 
         let buf = KVec::from_elem(0u8, TEXT_BUF_LEN, GFP_KERNEL)?;
+        let patcher = Patcher::new(config)?;
+        let mount = SysfsMount::new()?;
         let shared = Arc::pin_init(
             pin_init!(Shared {
                 state <- new_mutex!(State {
-                    patcher: Patcher::new(config),
+                    patcher,
                     buf,
-                    exiting: false,
+                    phase: Phase::Loading,
+                    seen_trigger_ns: 0,
+                    logged_probe_errors: 0,
                 }),
+                mount,
             }),
             GFP_KERNEL,
         )?;
@@ -255,27 +334,32 @@ impl kernel::Module for Rdna1Fg {
             GFP_KERNEL,
         )?;
 
-        // SAFETY: `shared` outlives the hooks: the module keeps an `Arc` to
-        // it in a field dropped after `hooks`.
-        let started = unsafe { KfdHooks::start(Arc::as_ptr(&shared)) };
-        let (hooks, start) = match started {
+        let (hooks, start) = match KfdHooks::start(shared.clone(), config.write_probe) {
             Ok(started) => started,
             Err(e) => {
-                pr_err!(
-                    "{}\n",
-                    format_args!(
-                        "{}",
-                        HooksFailed {
-                            errno: e.to_errno()
-                        }
-                    )
-                );
-                return Err(e);
+                log_probe_error(e, true);
+                return Err(e.error);
             }
         };
         match start {
-            Start::Active => shared.scan_at_load(),
-            Start::Waiting => info(Waiting),
+            Start::Active => hooks.run_now(),
+            // amdgpu is there but lacks the function: not a kernel we support.
+            Start::NotFound(function) if shared.amdgpu_live() => {
+                log_probe_error(
+                    ProbeError {
+                        function,
+                        error: ENOENT,
+                    },
+                    true,
+                );
+                // Dropping `hooks` unregisters everything: nothing was written.
+                return Err(ENOENT);
+            }
+            Start::NotFound(_) => {
+                // The first pass comes when amdgpu goes live.
+                shared.state.lock().phase = Phase::Running;
+                info(Waiting);
+            }
         }
         Ok(Self {
             hooks,
@@ -288,8 +372,11 @@ impl kernel::Module for Rdna1Fg {
 
 impl Drop for Rdna1Fg {
     fn drop(&mut self) {
-        self.hooks.quiesce();
-        self.shared.restore_for_exit();
-        // The fields drop next, in order: hooks, status file, dir, state.
+        self.hooks.stop_registering();
+        self.shared.state.lock().phase = Phase::Restoring;
+        // The work restores, with the probes still registered.
+        self.hooks.run_now();
+        // The fields drop next: hooks (unregistered, work cancelled, their
+        // reference released), status file, dir, and the last reference.
     }
 }

@@ -1,42 +1,47 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Reading KFD's sysfs files from the kernel, and finding the attribute
-//! behind one.
+//! Reading sysfs files from the kernel, through the module's own mount.
 //!
-//! [`SysfsFile`] owns an open `struct file` and closes it on drop. A sysfs
-//! file's inode belongs to kernfs: `inode->i_private` is its `kernfs_node`,
-//! and for a kobject attribute the node's `priv` is the `struct attribute *`
-//! that sysfs passes to the owner's `show()` callback. That pointer is how the
-//! module reaches the live `struct kfd_mem_properties` (see `kfd_mem.rs`).
+//! [`SysfsMount`] is a kernel-internal mount of sysfs (`kern_mount`), made at
+//! load and dropped at unload. Every path the module opens is resolved from
+//! its root, never from a task's root or mount namespace: `insmod`/`rmmod` in
+//! a container with its own `/sys`, from a chroot without `/sys`, or the
+//! workqueue thread of a kernel whose kernel threads have no `/sys` all see
+//! the same, real KFD topology. sysfs has one tree per system (only network
+//! class directories differ by namespace), so the mount shows KFD's.
+//!
+//! [`SysfsFile`] owns an open `struct file` and closes it on drop.
 
 use crate::logic::textbuf::TextBuf;
-use crate::logic::walk::TOPOLOGY_DIR;
+use crate::logic::walk::TOPOLOGY_IN_SYSFS;
 use core::fmt::{self, Write};
 use core::ptr::NonNull;
 use kernel::bindings;
 use kernel::prelude::*;
 
-/// Longest path the module builds (`.../nodes/255/mem_banks/63/properties`).
+/// Longest path the module builds (`class/kfd/.../nodes/255/mem_banks/63/properties`).
 pub(crate) type SysfsPath = TextBuf<128>;
 
-/// Path of `nodes/<node>/properties`, or of a bank's `properties` file.
+/// Path of `nodes/<node>/properties`, or of a bank's `properties` file,
+/// relative to the root of sysfs.
 pub(crate) fn topology_path(node: u32, bank: Option<u32>) -> Result<SysfsPath, FileError> {
     let mut path = SysfsPath::new();
     let written = match bank {
-        None => write!(path, "{TOPOLOGY_DIR}/nodes/{node}/properties"),
+        None => write!(path, "{TOPOLOGY_IN_SYSFS}/nodes/{node}/properties"),
         Some(bank) => write!(
             path,
-            "{TOPOLOGY_DIR}/nodes/{node}/mem_banks/{bank}/properties"
+            "{TOPOLOGY_IN_SYSFS}/nodes/{node}/mem_banks/{bank}/properties"
         ),
     };
     written.map_err(|_| FileError::PathTooLong)?;
     Ok(path)
 }
 
-extern "C" {
-    // Returns a `struct file *` or an `ERR_PTR` (opaque here: `struct file`
-    // is not FFI-safe as bindgen sees it).
-    fn rdna1_fg_open_sysfs(path: *const c_char) -> *mut c_void;
+/// Path of `module/<name>/initstate`, relative to the root of sysfs.
+pub(crate) fn module_state_path(name: &str) -> Result<SysfsPath, FileError> {
+    let mut path = SysfsPath::new();
+    write!(path, "module/{name}/initstate").map_err(|_| FileError::PathTooLong)?;
+    Ok(path)
 }
 
 /// Why a sysfs file could not be used.
@@ -52,8 +57,9 @@ pub(crate) enum FileError {
     TooLong,
     /// The text is not UTF-8.
     NotText,
-    /// The file is not a sysfs attribute file.
-    NotSysfs,
+    /// Another read of the module's holds the hand-off slot (not expected:
+    /// walks take turns).
+    Busy,
 }
 
 impl fmt::Display for FileError {
@@ -64,8 +70,51 @@ impl fmt::Display for FileError {
             Self::Read(e) => write!(f, "read failed ({e:?})"),
             Self::TooLong => f.write_str("text longer than the read buffer"),
             Self::NotText => f.write_str("text is not UTF-8"),
-            Self::NotSysfs => f.write_str("not a sysfs attribute file"),
+            Self::Busy => f.write_str("another read of the module's is in progress"),
         }
+    }
+}
+
+/// The module's own mount of sysfs, unmounted on drop.
+pub(crate) struct SysfsMount {
+    // INVARIANT: a mount returned by `kern_mount`, held by this value and
+    // not yet unmounted.
+    mnt: NonNull<bindings::vfsmount>,
+}
+
+// SAFETY: a `vfsmount` is reference counted and may be used and released
+// from any thread.
+unsafe impl Send for SysfsMount {}
+// SAFETY: `&SysfsMount` only resolves paths from the mount's root, which
+// the VFS allows from any number of threads at once.
+unsafe impl Sync for SysfsMount {}
+
+impl SysfsMount {
+    /// Mounts sysfs for the module's own use.
+    pub(crate) fn new() -> Result<Self> {
+        // SAFETY: the name is a NUL-terminated string. sysfs is always built
+        // in (`CONFIG_SYSFS` is not tristate), so the type has no module and
+        // `get_fs_type` takes no reference that would need putting back
+        // (`put_filesystem` is not exported to modules anyway).
+        let fs_type = unsafe { bindings::get_fs_type(c"sysfs".as_ptr().cast()) };
+        if fs_type.is_null() {
+            return Err(ENODEV);
+        }
+        // SAFETY: `fs_type` is a registered file system type that is never
+        // unregistered (built in).
+        let mnt = unsafe { bindings::kern_mount(fs_type) };
+        let mnt = kernel::error::from_err_ptr(mnt)?;
+        // INVARIANT: `kern_mount` succeeded; we own the mount.
+        NonNull::new(mnt).map(|mnt| Self { mnt }).ok_or(ENOMEM)
+    }
+}
+
+impl Drop for SysfsMount {
+    fn drop(&mut self) {
+        // SAFETY: `self.mnt` came from `kern_mount` and is unmounted once,
+        // here (type invariant); every file opened through it holds its own
+        // reference to the mount.
+        unsafe { bindings::kern_unmount(self.mnt.as_ptr()) };
     }
 }
 
@@ -77,13 +126,20 @@ pub(crate) struct SysfsFile {
 }
 
 impl SysfsFile {
-    /// Opens `path` read-only, as PID 1 sees it (see `rdna1_fg_open_sysfs`
-    /// in `kfd_hooks.c`). `Ok(None)` if it does not exist.
-    pub(crate) fn open(path: &SysfsPath) -> Result<Option<Self>, FileError> {
+    /// Opens `path` (relative to the root of sysfs) read-only through
+    /// `mount`. `Ok(None)` if it does not exist.
+    pub(crate) fn open(mount: &SysfsMount, path: &SysfsPath) -> Result<Option<Self>, FileError> {
         let name = path.as_bytes_with_nul().as_ptr().cast::<c_char>();
-        // SAFETY: `name` points to a NUL-terminated string (the `TextBuf`
-        // invariant) that outlives the call; the path is only read during it.
-        let file = unsafe { rdna1_fg_open_sysfs(name) }.cast::<bindings::file>();
+        // SAFETY: `mount.mnt` is a live mount (type invariant of
+        // `SysfsMount`), so its `mnt_root` is a valid dentry.
+        let root = bindings::path {
+            mnt: mount.mnt.as_ptr(),
+            dentry: unsafe { (*mount.mnt.as_ptr()).mnt_root },
+        };
+        // SAFETY: `root` is a valid path for the call (it borrows the
+        // mount, which outlives the call); `name` points to a NUL-terminated
+        // string (the `TextBuf` invariant) that outlives the call.
+        let file = unsafe { bindings::file_open_root(&root, name, bindings::O_RDONLY as c_int, 0) };
         match kernel::error::from_err_ptr(file) {
             Ok(file) => match NonNull::new(file) {
                 // INVARIANT: the open succeeded; we own the reference.
@@ -95,7 +151,8 @@ impl SysfsFile {
         }
     }
 
-    /// Reads the whole file from the start into `buf`, as text.
+    /// Reads the whole file from the start into `buf`, as text. For a sysfs
+    /// attribute, every call runs the attribute's `show()` again.
     pub(crate) fn read_text<'b>(&self, buf: &'b mut [u8]) -> Result<&'b str, FileError> {
         let mut pos: bindings::loff_t = 0;
         let mut len = 0;
@@ -128,34 +185,6 @@ impl SysfsFile {
         }
         let text = buf.get(..len).ok_or(FileError::TooLong)?;
         core::str::from_utf8(text).map_err(|_| FileError::NotText)
-    }
-
-    /// The `struct attribute` this sysfs file shows.
-    pub(crate) fn attribute(&self) -> Result<NonNull<bindings::attribute>, FileError> {
-        // SAFETY: `self.file` is a valid open file (type invariant), so its
-        // `f_inode` is set and stays valid while the file is open.
-        let inode = unsafe { (*self.file.as_ptr()).f_inode };
-        if inode.is_null() {
-            return Err(FileError::NotSysfs);
-        }
-        // SAFETY: `inode` is the open file's inode (valid, see above); every
-        // inode has a valid `i_sb` while it is in use.
-        let magic = unsafe { (*(*inode).i_sb).s_magic };
-        if u32::try_from(magic).ok() != Some(bindings::SYSFS_MAGIC) {
-            return Err(FileError::NotSysfs);
-        }
-        // SAFETY: a sysfs inode is a kernfs inode, whose `i_private` is its
-        // `kernfs_node` (`kernfs_init_inode()`); the node is pinned by the
-        // inode, which the open file pins.
-        let kn = unsafe { (*inode).i_private }.cast::<bindings::kernfs_node>();
-        if kn.is_null() {
-            return Err(FileError::NotSysfs);
-        }
-        // SAFETY: `kn` is a valid kernfs node (see above); for a sysfs
-        // attribute file, `priv` holds the `struct attribute *` given to
-        // `sysfs_create_file()` (`sysfs_add_file_mode_ns()`).
-        let attr = unsafe { (*kn).priv_ }.cast::<bindings::attribute>();
-        NonNull::new(attr).ok_or(FileError::NotSysfs)
     }
 }
 

@@ -10,7 +10,9 @@ use rdna1_fg::logic::messages::{
 use rdna1_fg::logic::props::{find_u64, MemBankProps, NodeProps, PropsError};
 use rdna1_fg::logic::restore::{self, Restore};
 use rdna1_fg::logic::rules::{decide, BankAction, Config, ParamError, RawParams};
-use rdna1_fg::logic::status::{BankStatus, Counters, HookHits, Latency, ModuleState, StatusHeader};
+use rdna1_fg::logic::status::{
+    BankStatus, Counters, HookHits, Latency, ModuleState, StatusHeader, WriteProbe,
+};
 use rdna1_fg::logic::textbuf::TextBuf;
 use std::fmt::Write;
 
@@ -21,7 +23,7 @@ fn raw(device_id: u32, heap_mask: u32, dry_run: u32) -> RawParams {
         device_id,
         heap_mask,
         dry_run,
-        layout_shift: 0,
+        ..RawParams::default()
     }
 }
 
@@ -436,9 +438,27 @@ fn lifecycle_lines_match_the_users_grep() {
         Rescan(Trigger::AddDevice).to_string(),
         "KFD: RDNA1 rule: rescan after kfd_topology_add_device"
     );
-    let hooks = HooksFailed { errno: -22 }.to_string();
-    assert!(hooks.contains("cannot hook KFD's topology functions (error -22)"));
-    for line in [forgotten.to_string(), Waiting.to_string(), hooks] {
+    let hooks = HooksFailed {
+        function: "kfd_topology_add_device",
+        errno: -22,
+        at_load: true,
+    }
+    .to_string();
+    assert_eq!(
+        hooks,
+        "KFD: RDNA1 rule: cannot hook KFD's function kfd_topology_add_device (error -22): is CONFIG_KPROBES set?; module not loaded, nothing changed"
+    );
+    let missing = HooksFailed {
+        function: "mem_show",
+        errno: -2,
+        at_load: false,
+    }
+    .to_string();
+    assert_eq!(
+        missing,
+        "KFD: RDNA1 rule: cannot hook KFD's function mem_show (error -2): amdgpu has no such function (renamed or inlined in this kernel): this kernel is not supported; nothing is patched until amdgpu loads again"
+    );
+    for line in [forgotten.to_string(), Waiting.to_string(), hooks, missing] {
         assert!(grep_kfd_rdna1(&line), "{line}");
     }
 }
@@ -456,9 +476,12 @@ fn status_text_shows_parameters_state_counters_and_banks() {
             refused: 1,
             already_set: 0,
             forgotten: 0,
+            adopted: 0,
+            probe_not_run: 2,
         },
         hooks: HookHits {
             probes_registered: true,
+            write_probe: WriteProbe::Registered,
             amdgpu_live: 1,
             ..HookHits::default()
         },
@@ -484,8 +507,9 @@ fn status_text_shows_parameters_state_counters_and_banks() {
         "state: active
 parameters: KFD: RDNA1 rule: device_id=0x0 heap_mask=0x1 (SYSTEM) dry_run=0
 layout: heap_type@16 size_in_bytes@24 flags@32 width@36 mem_clk_max@40 attr@64
+write probe: registered, missed 0, not run 2
 hooks: registered, add_device 0, remove_device 0, shutdown 0, amdgpu_live 1, amdgpu_going 0, probe_errors 0, missed 0
-counters: scans 2, patched 1, restored 0, refused 1, already_set 0, forgotten 0
+counters: scans 2, patched 1, restored 0, refused 1, already_set 0, adopted 0, forgotten 0
 latency: last patch 1500 ns after amdgpu load
 last error: none
 patched banks: 1

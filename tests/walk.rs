@@ -130,8 +130,7 @@ fn config(device_id: u32, heap_mask: u32) -> Config {
     Config::from_params(RawParams {
         device_id,
         heap_mask,
-        dry_run: 0,
-        layout_shift: 0,
+        ..RawParams::default()
     })
     .unwrap()
 }

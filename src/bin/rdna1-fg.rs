@@ -164,8 +164,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         raw: RawParams {
             device_id: NAVI10_DEVICE_ID,
             heap_mask: rdna1_fg::logic::heap::DEFAULT_HEAP_MASK,
-            dry_run: 0,
-            layout_shift: 0,
+            ..RawParams::default()
         },
     };
     while let Some(flag) = args.next() {

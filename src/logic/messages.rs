@@ -48,8 +48,14 @@ impl fmt::Display for ParamsLine<'_> {
             c.heaps,
             u8::from(c.dry_run)
         )?;
+        if c.adopt {
+            f.write_str(" adopt=1")?;
+        }
         if c.layout_shift != 0 {
             write!(f, " layout_shift={} (test setting)", c.layout_shift)?;
+        }
+        if !c.write_probe {
+            f.write_str(" test_no_write_probe=1 (test setting)")?;
         }
         Ok(())
     }
@@ -163,6 +169,8 @@ pub struct NotRestored<'a> {
     pub at: BankRef,
     /// Why nothing was written.
     pub reason: &'a dyn fmt::Display,
+    /// The bit stays set on a live bank: say how to clear it.
+    pub hint: Option<&'a Config>,
 }
 
 impl fmt::Display for NotRestored<'_> {
@@ -171,7 +179,62 @@ impl fmt::Display for NotRestored<'_> {
             f,
             "KFD: RDNA1 0x{:x}: {} not restored, nothing written: {}",
             self.device_id, self.at, self.reason
+        )?;
+        if let Some(c) = self.hint {
+            write!(
+                f,
+                "; HOT_PLUGGABLE stays set: to clear it, make sure kprobes are armed (echo 1 > /sys/kernel/debug/kprobes/enabled), then run: modprobe rdna1_fg adopt=1 device_id=0x{:x} heap_mask=0x{:x} && modprobe -r rdna1_fg",
+                c.device_id, c.heaps.0
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// With `adopt=1`: a bank whose bit was already set is taken as the
+/// module's own, and cleared at unload.
+pub struct Adopted {
+    /// Device id of the node.
+    pub device_id: u16,
+    /// The bank.
+    pub at: BankRef,
+    /// Its `flags`.
+    pub flags: u32,
+}
+
+impl fmt::Display for Adopted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "KFD: RDNA1 0x{:x}: {} already has HOT_PLUGGABLE (flags {:#x}): adopted (adopt=1), cleared at unload",
+            self.device_id, self.at, self.flags
         )
+    }
+}
+
+/// The write probe on KFD's `mem_show` did not run for the module's read:
+/// nothing can be written until it does.
+pub struct WriteProbeSilent {
+    /// The probe is registered (else it was left out for a test).
+    pub registered: bool,
+}
+
+impl fmt::Display for WriteProbeSilent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.registered {
+            f.write_str("KFD: RDNA1 rule: the probe on KFD's mem_show did not run for the module's read (kprobes disarmed in /sys/kernel/debug/kprobes/enabled, or the probe missed): nothing written; retrying while banks wait")
+        } else {
+            f.write_str("KFD: RDNA1 rule: the probe on KFD's mem_show is not registered (test_no_write_probe=1): nothing can be written")
+        }
+    }
+}
+
+/// The write probe runs again after it had not.
+pub struct WriteProbeBack;
+
+impl fmt::Display for WriteProbeBack {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("KFD: RDNA1 rule: the probe on KFD's mem_show runs again: writes resume")
     }
 }
 
@@ -312,19 +375,33 @@ impl fmt::Display for Waiting {
     }
 }
 
-/// The hooks on KFD could not be set up.
-pub struct HooksFailed {
+/// A probe on KFD could not be registered.
+pub struct HooksFailed<'a> {
+    /// The KFD function.
+    pub function: &'a str,
     /// The errno.
     pub errno: i32,
+    /// At module load (the load fails), or when amdgpu loaded later.
+    pub at_load: bool,
 }
 
-impl fmt::Display for HooksFailed {
+impl fmt::Display for HooksFailed<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "KFD: RDNA1 rule: cannot hook KFD's topology functions (error {}): is CONFIG_KPROBES set and amdgpu built with KFD?; module not loaded, nothing changed",
-            self.errno
-        )
+            "KFD: RDNA1 rule: cannot hook KFD's function {} (error {})",
+            self.function, self.errno
+        )?;
+        if self.errno == -2 {
+            f.write_str(": amdgpu has no such function (renamed or inlined in this kernel): this kernel is not supported")?;
+        } else {
+            f.write_str(": is CONFIG_KPROBES set?")?;
+        }
+        if self.at_load {
+            f.write_str("; module not loaded, nothing changed")
+        } else {
+            f.write_str("; nothing is patched until amdgpu loads again")
+        }
     }
 }
 
@@ -341,6 +418,9 @@ pub enum Trigger {
     AmdgpuLive,
     /// amdgpu is unloading or a node is being removed.
     TopologyGoing,
+    /// A retry: an earlier pass could not write because the write probe
+    /// did not run.
+    Retry,
 }
 
 impl Trigger {
@@ -352,6 +432,7 @@ impl Trigger {
             Self::RemoveDevice => "kfd_topology_remove_device",
             Self::AmdgpuLive => "amdgpu load",
             Self::TopologyGoing => "topology removal",
+            Self::Retry => "retry",
         }
     }
 }

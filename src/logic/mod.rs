@@ -2,11 +2,13 @@
 
 //! Pure logic of `rdna1_fg`, shared by the kernel module and the host crate.
 //!
-//! Everything here uses `core` only: no allocation, no I/O, no kernel API. The
+//! Everything here uses `core` only: no allocation, no I/O, no kernel API
+//! (the hand-off uses `core`'s atomics). The
 //! kernel module includes this directory as `mod logic`; the host crate
 //! (`src/lib.rs`) includes the same files, so `cargo test` covers exactly the
 //! code that runs in the kernel.
 //!
+//! - [`handoff`]: which of the module's reads may write, inside KFD's `mem_show`.
 //! - [`heap`]: KFD heap types and the `HOT_PLUGGABLE` flag.
 //! - [`props`]: parsing of KFD sysfs `properties` text.
 //! - [`rules`]: module parameters and the per-node/per-bank decision.
@@ -20,6 +22,7 @@
 // The kernel builds this as a private module; the host crate re-exports it.
 #![allow(unreachable_pub, dead_code)]
 
+pub mod handoff;
 pub mod heap;
 pub mod layout;
 pub mod messages;

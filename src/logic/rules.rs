@@ -2,7 +2,7 @@
 
 //! Module parameters and the decision taken for each node and bank.
 
-use super::heap::{HeapMask, ALL_HEAPS_MASK, HEAP_TYPE_COUNT, HOT_PLUGGABLE};
+use super::heap::{HeapMask, ALL_HEAPS_MASK, DEFAULT_HEAP_MASK, HEAP_TYPE_COUNT, HOT_PLUGGABLE};
 use super::layout::{MemPropsLayout, KFD_MEM_PROPERTIES};
 use core::fmt;
 
@@ -21,6 +21,27 @@ pub struct RawParams {
     /// `layout_shift`: test only; moves every assumed field offset by this
     /// many bytes, to force the layout check to fail on a real kernel.
     pub layout_shift: i32,
+    /// `adopt`: 1 takes `HOT_PLUGGABLE` bits already set on selected banks
+    /// as the module's own, so that unload clears them (for a bit an earlier
+    /// load could not restore).
+    pub adopt: u32,
+    /// `test_no_write_probe`: test only; 1 leaves KFD's `mem_show` unprobed,
+    /// so that nothing can be written.
+    pub test_no_write_probe: u32,
+}
+
+impl Default for RawParams {
+    /// The module's defaults.
+    fn default() -> Self {
+        Self {
+            device_id: NAVI10_DEVICE_ID,
+            heap_mask: DEFAULT_HEAP_MASK,
+            dry_run: 0,
+            layout_shift: 0,
+            adopt: 0,
+            test_no_write_probe: 0,
+        }
+    }
 }
 
 /// Why a parameter value was refused.
@@ -36,6 +57,10 @@ pub enum ParamError {
     DryRunNotBool(u32),
     /// `layout_shift` moves a field out of the struct's readable start.
     LayoutShiftOutOfRange(i32),
+    /// `adopt` is neither 0 nor 1.
+    AdoptNotBool(u32),
+    /// `test_no_write_probe` is neither 0 nor 1.
+    NoWriteProbeNotBool(u32),
 }
 
 impl fmt::Display for ParamError {
@@ -56,6 +81,10 @@ impl fmt::Display for ParamError {
                 HeapMask(ALL_HEAPS_MASK)
             ),
             Self::DryRunNotBool(v) => write!(f, "invalid dry_run={v}: use 0 or 1"),
+            Self::AdoptNotBool(v) => write!(f, "invalid adopt={v}: use 0 or 1"),
+            Self::NoWriteProbeNotBool(v) => {
+                write!(f, "invalid test_no_write_probe={v}: use 0 or 1")
+            }
             Self::LayoutShiftOutOfRange(v) => write!(
                 f,
                 "invalid layout_shift={v}: moves a field outside the struct's first {} bytes",
@@ -78,6 +107,11 @@ pub struct Config {
     pub layout: MemPropsLayout,
     /// The `layout_shift` in force (0 but in tests).
     pub layout_shift: i32,
+    /// Take bits already set on selected banks as the module's own.
+    pub adopt: bool,
+    /// Register the probe on `mem_show` that every write needs (false only
+    /// in tests).
+    pub write_probe: bool,
 }
 
 impl Config {
@@ -91,11 +125,10 @@ impl Config {
         if raw.heap_mask & !ALL_HEAPS_MASK != 0 {
             return Err(ParamError::HeapMaskUnknownBits(raw.heap_mask));
         }
-        let dry_run = match raw.dry_run {
-            0 => false,
-            1 => true,
-            other => return Err(ParamError::DryRunNotBool(other)),
-        };
+        let dry_run = flag(raw.dry_run).ok_or(ParamError::DryRunNotBool(raw.dry_run))?;
+        let adopt = flag(raw.adopt).ok_or(ParamError::AdoptNotBool(raw.adopt))?;
+        let no_write_probe = flag(raw.test_no_write_probe)
+            .ok_or(ParamError::NoWriteProbeNotBool(raw.test_no_write_probe))?;
         let layout = KFD_MEM_PROPERTIES
             .shifted(raw.layout_shift)
             .ok_or(ParamError::LayoutShiftOutOfRange(raw.layout_shift))?;
@@ -105,12 +138,23 @@ impl Config {
             dry_run,
             layout,
             layout_shift: raw.layout_shift,
+            adopt,
+            write_probe: !no_write_probe,
         })
     }
 
     /// Whether a node with this `device_id` is one to patch.
     pub fn node_matches(&self, device_id: u32) -> bool {
         device_id == u32::from(self.device_id)
+    }
+}
+
+/// A 0/1 parameter as a `bool`.
+fn flag(value: u32) -> Option<bool> {
+    match value {
+        0 => Some(false),
+        1 => Some(true),
+        _ => None,
     }
 }
 

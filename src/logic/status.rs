@@ -17,8 +17,11 @@ pub enum ModuleState {
     WaitingForKfd,
     /// KFD is loaded and hooked.
     Active,
-    /// A topology node is being added or removed; writes wait for it.
-    TopologyChanging,
+    /// KFD is loaded, but the probe every write needs did not run on the
+    /// last read: nothing can be written until it does.
+    WritesBlocked,
+    /// The probes on KFD could not be registered.
+    HooksFailed,
 }
 
 impl ModuleState {
@@ -27,7 +30,8 @@ impl ModuleState {
         match self {
             Self::WaitingForKfd => "waiting for KFD",
             Self::Active => "active",
-            Self::TopologyChanging => "topology changing",
+            Self::WritesBlocked => "writes blocked (the probe on mem_show does not run)",
+            Self::HooksFailed => "hooks failed (see last error)",
         }
     }
 }
@@ -47,6 +51,33 @@ pub struct Counters {
     pub already_set: u64,
     /// Patched banks that left the topology (their structs freed by KFD).
     pub forgotten: u64,
+    /// Banks taken as the module's own with `adopt=1`.
+    pub adopted: u64,
+    /// Reads of a bank for which the write probe did not run.
+    pub probe_not_run: u64,
+}
+
+/// The probe on KFD's `mem_show`, through which every write goes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum WriteProbe {
+    /// Registered with amdgpu's `mem_show`.
+    Registered,
+    /// Not registered (amdgpu not loaded, or its registration failed).
+    #[default]
+    NotRegistered,
+    /// Left out on purpose (`test_no_write_probe=1`).
+    LeftOutForTest,
+}
+
+impl WriteProbe {
+    /// The name shown in the status file.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Registered => "registered",
+            Self::NotRegistered => "not registered",
+            Self::LeftOutForTest => "not registered (test_no_write_probe=1)",
+        }
+    }
 }
 
 /// How often each hook ran.
@@ -54,6 +85,8 @@ pub struct Counters {
 pub struct HookHits {
     /// Whether the probes on KFD's functions are registered now.
     pub probes_registered: bool,
+    /// The write probe on `mem_show`.
+    pub write_probe: WriteProbe,
     /// `kfd_topology_add_device` returns.
     pub add_device: u64,
     /// `kfd_topology_remove_device` entries.
@@ -66,7 +99,10 @@ pub struct HookHits {
     pub amdgpu_going: u64,
     /// Failed probe registrations.
     pub probe_errors: u64,
-    /// Return probes that did not run (no free instance; see `nmissed`).
+    /// Calls of `mem_show` the write probe missed (the kprobe core's
+    /// `nmissed`).
+    pub write_probe_missed: u64,
+    /// Runs the other probes missed (`nmissed`).
     pub missed: u64,
 }
 
@@ -112,6 +148,13 @@ impl fmt::Display for StatusHeader<'_> {
         )?;
         writeln!(
             f,
+            "write probe: {}, missed {}, not run {}",
+            h.write_probe.name(),
+            h.write_probe_missed,
+            n.probe_not_run
+        )?;
+        writeln!(
+            f,
             "hooks: {}, add_device {}, remove_device {}, shutdown {}, amdgpu_live {}, amdgpu_going {}, probe_errors {}, missed {}",
             if h.probes_registered { "registered" } else { "not registered" },
             h.add_device,
@@ -124,8 +167,8 @@ impl fmt::Display for StatusHeader<'_> {
         )?;
         writeln!(
             f,
-            "counters: scans {}, patched {}, restored {}, refused {}, already_set {}, forgotten {}",
-            n.scans, n.patched, n.restored, n.refused, n.already_set, n.forgotten
+            "counters: scans {}, patched {}, restored {}, refused {}, already_set {}, adopted {}, forgotten {}",
+            n.scans, n.patched, n.restored, n.refused, n.already_set, n.adopted, n.forgotten
         )?;
         match self.last_latency {
             Some(lat) => writeln!(

@@ -18,6 +18,10 @@ use core::fmt;
 /// Where KFD publishes its topology in sysfs.
 pub const TOPOLOGY_DIR: &str = "/sys/class/kfd/kfd/topology";
 
+/// The same directory relative to the root of sysfs (the kernel module opens
+/// it through its own mount of sysfs).
+pub const TOPOLOGY_IN_SYSFS: &str = "class/kfd/kfd/topology";
+
 /// Upper bound on nodes looked at (KFD's own limit is far lower).
 pub const MAX_NODES: u32 = 256;
 

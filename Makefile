@@ -33,6 +33,7 @@ clean:
 
 host-test:
 	cargo fmt --check
+	rustfmt --edition 2021 --check src/rdna1_fg.rs
 	cargo clippy --all-targets -- -D warnings
 	cargo test
 

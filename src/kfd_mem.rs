@@ -71,7 +71,11 @@ impl ShownMemory for LiveShow {
 /// task, `in_task` whether the call runs in task context, and `attr` the
 /// attribute `mem_show` was passed.
 #[no_mangle]
-unsafe extern "C" fn rdna1_fg_mem_show_hook(task: *const c_void, in_task: bool, attr: *const c_void) {
+unsafe extern "C" fn rdna1_fg_mem_show_hook(
+    task: *const c_void,
+    in_task: bool,
+    attr: *const c_void,
+) {
     // INVARIANT: we are inside `mem_show` for `attr` (function contract).
     let mem = LiveShow(());
     // SAFETY: `task` is the current task, whose address no other live task

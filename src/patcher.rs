@@ -16,11 +16,11 @@
 use crate::kfd_hooks::{hook_stats, now_ns, HookStats, TopologyGen};
 use crate::kfd_mem::{read_bank, BankRead};
 use crate::logic::handoff::{Request, Served, ShowRefusal};
+use crate::logic::heap::HOT_PLUGGABLE;
 use crate::logic::messages::{
     Adopted, AlreadySet, BankRef, Forgotten, NoMatch, NoTopology, NotRestored, Patched, Refused,
     Rescan, Restored, Summary, Trigger, Unloaded, WouldPatch, WriteProbeBack, WriteProbeSilent,
 };
-use crate::logic::heap::HOT_PLUGGABLE;
 use crate::logic::props::{find_u32, MemBankProps, PropsError};
 use crate::logic::restore::{self, Restore};
 use crate::logic::rules::{BankAction, Config};
@@ -497,7 +497,9 @@ impl Patcher {
 
     /// Keeps a record, in the room reserved before its bit was written.
     fn keep(&mut self, record: PatchRecord) {
-        if let Err(kernel::alloc::kvec::PushError(record)) = self.records.push_within_capacity(record) {
+        if let Err(kernel::alloc::kvec::PushError(record)) =
+            self.records.push_within_capacity(record)
+        {
             // Not reachable after `reserve`. The bit stays set: say so.
             warn(NotRestored {
                 device_id: record.device_id,

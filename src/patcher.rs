@@ -191,6 +191,8 @@ struct Pass {
     probe_not_run: bool,
     /// A bank was patched.
     patched: bool,
+    /// A retry: repeated refusals are counted, not logged again.
+    quiet: bool,
 }
 
 /// What a walk does to the banks it visits.
@@ -238,6 +240,7 @@ impl Patcher {
                 complete: true,
                 probe_not_run: false,
                 patched: false,
+                quiet: false,
             },
             mode: Mode::Patch,
             probe_silent: false,
@@ -249,7 +252,7 @@ impl Patcher {
         })
     }
 
-    fn begin_pass(&mut self, trigger: Option<(Trigger, u64)>, mode: Mode) {
+    fn begin_pass(&mut self, trigger: Option<(Trigger, u64)>, mode: Mode, quiet: bool) {
         self.counters.scans += 1;
         self.mode = mode;
         self.pass = Pass {
@@ -258,6 +261,7 @@ impl Patcher {
             complete: true,
             probe_not_run: false,
             patched: false,
+            quiet,
         };
     }
 
@@ -271,8 +275,8 @@ impl Patcher {
         why: Trigger,
         hooks: &HookStats,
     ) -> Option<u32> {
-        self.begin_pass(hooks.trigger.filter(|(t, _)| *t == why), Mode::Patch);
         let quiet = why == Trigger::Retry;
+        self.begin_pass(hooks.trigger.filter(|(t, _)| *t == why), Mode::Patch, quiet);
         if why != Trigger::Load && !quiet {
             info(Rescan(why));
         }
@@ -559,7 +563,7 @@ impl Patcher {
                 fsleep(Delta::from_millis(WAIT_MS));
                 continue;
             }
-            self.begin_pass(None, Mode::Restore);
+            self.begin_pass(None, Mode::Restore, false);
             walk::walk(&mut KfdSysfs { mount }, &config, buf, self);
             if stable(hooks.topology, hook_stats().topology) {
                 // A whole pass on a stable topology: what it could not
@@ -744,7 +748,9 @@ impl Patcher {
             reason,
         };
         self.note_error(&line);
-        warn(line);
+        if !self.pass.quiet {
+            warn(line);
+        }
     }
 }
 

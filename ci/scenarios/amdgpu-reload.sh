@@ -21,7 +21,7 @@ check_eq "one patch line per amdgpu load, plus the first" \
 check_eq "one forget line per amdgpu unload" \
 	"$(rfg_lines | grep -c 'node 0 bank 0 SYSTEM forgotten (KFD.s topology was freed (amdgpu unloaded)): nothing to restore')" "$cycles"
 check_status "status counts the hooks" "^hooks: registered, add_device 0, remove_device 0, shutdown $cycles, amdgpu_live $cycles, amdgpu_going $cycles, probe_errors 0, missed 0$"
-check_status "status counts the patches" "^counters: scans $((cycles + 1)), patched $((cycles + 1)), restored 0, refused 0, already_set 0, forgotten $cycles$"
+check_status "status counts the patches" "^counters: scans $((cycles + 1)), patched $((cycles + 1)), restored 0, refused 0, already_set 0, adopted 0, forgotten $cycles$"
 
 rmmod rdna1_fg
 check_eq "rmmod rdna1_fg succeeds" "$?" 0

@@ -240,7 +240,7 @@ fn help_and_version_go_to_stdout_and_succeed() {
         vec!["--help"],
         vec!["status", "--help"],
         vec!["--version"],
-        vec!["help", "verify"],
+        vec!["verify", "-h"],
     ] {
         let o = run(&args);
         assert_eq!(o.status.code(), Some(0), "{args:?}");

@@ -43,6 +43,8 @@ Exit codes:
 #[command(
     name = "rdna1-fg",
     version,
+    propagate_version = true,
+    disable_help_subcommand = true,
     long_about = "Shows and checks what the rdna1_fg kernel module does: it marks the KFD \
 memory banks of AMD Navi 10 GPUs (PCI device 0x731f) as HSA_MEM_FLAGS_HOT_PLUGGABLE \
 (bit 0 of a bank's flags in /sys/class/kfd/kfd/topology). The tool reads the topology with \

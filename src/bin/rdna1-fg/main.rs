@@ -12,7 +12,7 @@
 //! - [`selection`]: the module's rule applied to it.
 //! - [`devices`]: the RDNA1 device table.
 //! - [`module_status`]: `/sys/module/rdna1_fg` and the debugfs status file.
-//! - [`status`], [`verify`], [`explain`], [`generate`]: the subcommands.
+//! - [`status`] (and [`status_text`]), [`verify`], [`explain`], [`generate`]: the subcommands.
 //! - [`format`]: sizes, flags and PCI ids for people.
 
 mod cli;
@@ -23,6 +23,7 @@ mod generate;
 mod module_status;
 mod selection;
 mod status;
+mod status_text;
 mod topology;
 mod verify;
 
@@ -54,7 +55,9 @@ fn run(command: &Command) -> Result<u8, String> {
             let nodes = topology::read(&args.rule.root).map_err(|e| e.to_string())?;
             let module = module_status::read(&args.sys_module_dir, &args.debugfs_status);
             let report = status::build(args.rule.root.clone(), &config, &nodes, module);
-            print(args.rule.json, &report, || status::text(&report, &config))?;
+            print(args.rule.json, &report, || {
+                status_text::text(&report, &config)
+            })?;
             Ok(0)
         }
         Command::Verify(args) => {

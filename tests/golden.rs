@@ -292,3 +292,30 @@ fn man_pages_and_completions_generate() {
     let man_stdout = run(&["generate", "man"]);
     assert_eq!(man_stdout.stdout, main_page);
 }
+
+#[test]
+fn readme_shows_the_real_output() {
+    let readme = std::fs::read_to_string(manifest_dir().join("README.md")).unwrap();
+    for args in [
+        &[
+            "status",
+            "--root",
+            "tests/fixtures/navi10-rx5700xt-patched",
+            "--sys-module-dir",
+            "tests/module/active/sys_module/rdna1_fg",
+            "--debugfs-status",
+            "tests/module/active/status",
+        ][..],
+        &["verify", "--root", "tests/fixtures/navi10-rx5700xt-patched"],
+        &["verify", "--root", "tests/fixtures/navi10-rx5700xt"],
+        &["explain"],
+    ] {
+        let out = run(args);
+        assert!(
+            readme.contains(&out.stdout),
+            "README.md lacks the output of rdna1-fg {}:\n{}",
+            args.join(" "),
+            out.stdout
+        );
+    }
+}

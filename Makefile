@@ -8,7 +8,7 @@
 #   make clean
 #   make dkms-install    install from this checkout with DKMS (root)
 #   make dkms-remove     remove it from DKMS and every kernel (root)
-#   make deb             build the rdna1-fg-dkms Debian package (in ../)
+#   make deb             build the rdna1-fg-dkms and rdna1-fg Debian packages (in ../)
 
 KVER ?= $(if $(KERNELRELEASE),$(KERNELRELEASE),$(shell uname -r))
 # A tree prepared by scripts/rdna1-fg-prepare-kernel is preferred: Debian's
@@ -65,5 +65,6 @@ dkms-remove:
 	dkms remove rdna1_fg/$(VERSION) --all
 	rm -rf $(DKMS_SRC)
 
+# Both packages; DEB_BUILD_PROFILES=pkg.rdna1-fg.notool builds rdna1-fg-dkms only.
 deb:
-	dpkg-buildpackage -b -us -uc
+	dpkg-buildpackage -b -us -uc $(if $(DEB_BUILD_PROFILES),-P$(DEB_BUILD_PROFILES))

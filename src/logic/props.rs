@@ -47,6 +47,39 @@ pub fn pairs(text: &str) -> impl Iterator<Item = Result<(&str, &str), PropsError
         })
 }
 
+/// The 1-based line of `text` that `err` (from parsing `text`) is about, so
+/// that a tool can name it: the first line that is not `name value`, the
+/// second line of a duplicated key, or the line whose value does not fit.
+/// `None` for [`PropsError::Missing`] (no line has the key) or when no line
+/// matches. Counts every line, blank ones included; allocates nothing.
+pub fn error_line(text: &str, err: PropsError) -> Option<usize> {
+    let mut seen = false;
+    for (index, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let mut words = line.split_ascii_whitespace();
+        let pair = match (words.next(), words.next(), words.next()) {
+            (Some(name), Some(value), None) => Some((name, value)),
+            _ => None,
+        };
+        let hit = match (err, pair) {
+            (PropsError::BadLine, None) => true,
+            (PropsError::Duplicate(key), Some((name, _))) if name == key => {
+                let again = seen;
+                seen = true;
+                again
+            }
+            (PropsError::BadValue(key), Some((name, _))) if name == key => true,
+            _ => false,
+        };
+        if hit {
+            return Some(index + 1);
+        }
+    }
+    None
+}
+
 /// The value of key `key` as a `u64`, which must appear exactly once.
 pub fn find_u64(text: &str, key: &'static str) -> Result<u64, PropsError> {
     let mut found = None;

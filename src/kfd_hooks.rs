@@ -86,6 +86,9 @@ pub(crate) struct ProbeError {
 
 /// The name of probe `index` (`enum rdna1_fg_probe`).
 fn probe_name(index: u32) -> &'static str {
+    if index >= PROBE_COUNT {
+        return "?";
+    }
     // SAFETY: `rdna1_fg_probe_name` returns a pointer to a static,
     // NUL-terminated string for any index.
     let name = unsafe { CStr::from_char_ptr(rdna1_fg_probe_name(index)) };

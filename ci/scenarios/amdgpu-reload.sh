@@ -1,3 +1,4 @@
+# timeout: 900
 # amdgpu unloaded and loaded again 10 times while rdna1_fg stays loaded: the
 # bank is patched again after every load and forgotten at every unload;
 # finally rmmod rdna1_fg then rmmod amdgpu are clean.

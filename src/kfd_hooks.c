@@ -225,6 +225,15 @@ static int rfg_register_probes_locked(u32 *failed)
 		ret = register_kprobe(&rfg_show_probe);
 		if (ret)
 			return ret;
+		/*
+		 * An int3-based probe runs in exception context, where the handler
+		 * cannot tell the reader's own call from an interrupt: it would never
+		 * write. Only an ftrace-based one runs in the reader's context.
+		 */
+		if (!kprobe_ftrace(&rfg_show_probe)) {
+			unregister_kprobe(&rfg_show_probe);
+			return -EOPNOTSUPP;
+		}
 	}
 	*failed = RDNA1_FG_PROBE_SHUTDOWN;
 	ret = register_kprobe(&rfg_shutdown_probe);

@@ -458,7 +458,24 @@ fn lifecycle_lines_match_the_users_grep() {
         missing,
         "KFD: RDNA1 rule: cannot hook KFD's function mem_show (error -2): amdgpu has no such function (renamed or inlined in this kernel): this kernel is not supported; nothing is patched until amdgpu loads again"
     );
-    for line in [forgotten.to_string(), Waiting.to_string(), hooks, missing] {
+    let no_ftrace = HooksFailed {
+        function: "mem_show",
+        errno: -95,
+        at_load: true,
+    }
+    .to_string();
+    assert!(
+        no_ftrace.contains("(CONFIG_KPROBES_ON_FTRACE)")
+            && no_ftrace.ends_with("module not loaded, nothing changed"),
+        "{no_ftrace}"
+    );
+    for line in [
+        forgotten.to_string(),
+        Waiting.to_string(),
+        hooks,
+        missing,
+        no_ftrace,
+    ] {
         assert!(grep_kfd_rdna1(&line), "{line}");
     }
 }

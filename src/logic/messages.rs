@@ -394,6 +394,8 @@ impl fmt::Display for HooksFailed<'_> {
         )?;
         if self.errno == -2 {
             f.write_str(": amdgpu has no such function (renamed or inlined in this kernel): this kernel is not supported")?;
+        } else if self.errno == -95 {
+            f.write_str(": the kernel has no ftrace-based kprobes there (CONFIG_KPROBES_ON_FTRACE), which the write probe needs to run in the reader's context")?;
         } else {
             f.write_str(": is CONFIG_KPROBES set?")?;
         }

@@ -364,6 +364,16 @@ int rdna1_fg_hooks_start(void *ctx, u32 flags, u32 *failed_probe)
 	return ret;
 }
 
+int rdna1_fg_hooks_register_now(u32 *failed_probe)
+{
+	int ret;
+
+	mutex_lock(&rfg_probe_mutex);
+	ret = rfg_register_probes_locked(failed_probe);
+	mutex_unlock(&rfg_probe_mutex);
+	return ret;
+}
+
 void rdna1_fg_hooks_stop_registering(void)
 {
 	mutex_lock(&rfg_probe_mutex);

@@ -68,6 +68,7 @@ void rdna1_fg_topology_work(void *ctx);
 void rdna1_fg_mem_show_hook(const void *task, bool in_task, const void *attr);
 
 int rdna1_fg_hooks_start(void *ctx, u32 flags, u32 *failed_probe);
+int rdna1_fg_hooks_register_now(u32 *failed_probe);
 void rdna1_fg_hooks_stop_registering(void);
 void rdna1_fg_hooks_run_now(void);
 void rdna1_fg_hooks_retry(u32 ms);

@@ -56,6 +56,7 @@ const _: () = assert!(HIT_COUNT == 6 && PROBE_COUNT == 4 && WAITING == 1 && NO_S
 
 extern "C" {
     fn rdna1_fg_hooks_start(ctx: *mut c_void, flags: u32, failed_probe: *mut u32) -> c_int;
+    fn rdna1_fg_hooks_register_now(failed_probe: *mut u32) -> c_int;
     fn rdna1_fg_hooks_stop_registering();
     fn rdna1_fg_hooks_run_now();
     fn rdna1_fg_hooks_retry(ms: u32);
@@ -72,7 +73,7 @@ pub(crate) enum Start {
     Active,
     /// A probe's symbol was not found: amdgpu is not loaded (the hooks arm
     /// themselves when it loads), or it lacks that function.
-    NotFound(&'static str),
+    NotFound,
 }
 
 /// A probe that could not be registered, and why.
@@ -130,7 +131,7 @@ impl KfdHooks {
         match rc {
             // INVARIANT: `rdna1_fg_hooks_start` registered the hooks.
             0 => Ok((Self { ctx }, Start::Active)),
-            WAITING => Ok((Self { ctx }, Start::NotFound(probe_name(failed)))),
+            WAITING => Ok((Self { ctx }, Start::NotFound)),
             err => {
                 // SAFETY: the C side has unregistered everything and
                 // cancelled the work: it no longer uses `ctx`, which came
@@ -141,6 +142,23 @@ impl KfdHooks {
                     error: Error::from_errno(err),
                 })
             }
+        }
+    }
+
+    /// Registers the probes now, if they are not (amdgpu went live since
+    /// [`KfdHooks::start`], or its registration failed).
+    pub(crate) fn register_now(&self) -> Result<(), ProbeError> {
+        let mut failed = 0u32;
+        // SAFETY: the hooks are registered (type invariant); `failed` is
+        // valid for the call.
+        let rc = unsafe { rdna1_fg_hooks_register_now(&mut failed) };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(ProbeError {
+                function: probe_name(failed),
+                error: Error::from_errno(rc),
+            })
         }
     }
 

@@ -343,19 +343,18 @@ impl kernel::Module for Rdna1Fg {
         };
         match start {
             Start::Active => hooks.run_now(),
-            // amdgpu is there but lacks the function: not a kernel we support.
-            Start::NotFound(function) if shared.amdgpu_live() => {
-                log_probe_error(
-                    ProbeError {
-                        function,
-                        error: ENOENT,
-                    },
-                    true,
-                );
-                // Dropping `hooks` unregisters everything: nothing was written.
-                return Err(ENOENT);
+            // amdgpu went live meanwhile (then this registers), or it lacks a
+            // function the module hooks: not a kernel this module supports.
+            Start::NotFound if shared.amdgpu_live() => {
+                if let Err(e) = hooks.register_now() {
+                    log_probe_error(e, true);
+                    // Dropping `hooks` unregisters everything; nothing was
+                    // written (a queued work finds no registered probes).
+                    return Err(e.error);
+                }
+                hooks.run_now();
             }
-            Start::NotFound(_) => {
+            Start::NotFound => {
                 // The first pass comes when amdgpu goes live.
                 shared.state.lock().phase = Phase::Running;
                 info(Waiting);

@@ -60,7 +60,12 @@
 //! - the probe mutex (`kfd_hooks.c`): probe registration and removal, between
 //!   the notifier, module exit and status snapshots. Never taken in a probe.
 //! Probe handlers take no lock at all, so nothing in them can sleep on
-//! PREEMPT_RT; they use atomics and `queue_work()` only.
+//! PREEMPT_RT; they use atomics and `queue_work()` only. No lock is taken on
+//! one side of the Rust/C boundary and released on the other (so nothing
+//! needs sparse's `__acquires`/`__releases`). The probe on `mem_show` must be
+//! ftrace-based (`CONFIG_KPROBES_ON_FTRACE`): an int3-based one runs in
+//! exception context, where the handler cannot tell the reader's own call
+//! from an interrupt; registration refuses it.
 //!
 //! Why each access to KFD's memory is sound:
 //! - reads of the struct are `copy_from_kernel_nofault` inside `mem_show`;

@@ -40,7 +40,7 @@ fn dkms_conf_names_the_module_and_its_needs() {
         "PACKAGE_NAME=\"rdna1_fg\"",
         "BUILT_MODULE_NAME[0]=\"rdna1_fg\"",
         "AUTOINSTALL=\"yes\"",
-        "BUILD_EXCLUSIVE_CONFIG=\"CONFIG_RUST CONFIG_HSA_AMD CONFIG_KPROBES CONFIG_KRETPROBES\"",
+        "BUILD_EXCLUSIVE_CONFIG=\"CONFIG_RUST CONFIG_HSA_AMD CONFIG_KPROBES CONFIG_KRETPROBES CONFIG_KPROBES_ON_FTRACE\"",
         "PRE_BUILD=\"scripts/rdna1-fg-dkms-check ${kernelver}\"",
     ] {
         assert!(conf.lines().any(|l| l == line), "dkms.conf lacks {line}");

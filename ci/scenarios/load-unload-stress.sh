@@ -1,3 +1,4 @@
+# timeout: 900
 # 100 load/unload cycles of rdna1_fg while another process reads every KFD
 # properties file in a loop: every read sees flags 0 or 1, and the final
 # sysfs text equals the text before.

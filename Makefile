@@ -5,6 +5,7 @@
 #   make KDIR=<tree>     build against a specific prepared kernel tree
 #   make test            host checks and tests (cargo fmt, clippy, test), then the QEMU scenarios
 #   make vm-demo         build everything and show the module on real KFD in a VM
+#   make boot-soak N=100 boot each kernel target N times with amdgpu, without the module; count failed boots
 #   make clean
 #   make dkms-install    install from this checkout with DKMS (root)
 #   make dkms-remove     remove it from DKMS and every kernel (root)
@@ -21,7 +22,7 @@ KCC ?= $(shell sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\).*/\1/p' $(KDIR)/.con
 
 MAKE_KERNEL = $(MAKE) -C $(KDIR) M=$(CURDIR) $(if $(KCC),CC=$(KCC) HOSTCC=$(KCC))
 
-.PHONY: all modules clean test host-test vm-test vm-demo buildroot dkms-install dkms-remove dkms-source deb
+.PHONY: all modules clean test host-test vm-test vm-demo boot-soak buildroot dkms-install dkms-remove dkms-source deb
 
 all: modules
 
@@ -44,6 +45,11 @@ test: host-test vm-test
 
 vm-demo:
 	ci/demo.sh
+
+# Not part of make test: N boots per kernel target (RDNA1_FG_TARGETS).
+N ?= 100
+boot-soak:
+	ci/boot-soak.sh $(N)
 
 buildroot:
 	ci/buildroot.sh

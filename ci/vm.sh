@@ -1,15 +1,46 @@
 #!/bin/bash
 # Boot Debian's kernel in QEMU (TCG) with an initramfs that holds busybox,
-# Debian's amdgpu.ko and the modules it needs, rdna1_fg.ko and one scenario
-# from ci/scenarios/, and report the scenario's result.
+# Debian's amdgpu.ko and the modules it needs, rdna1_fg.ko and one scenario,
+# and report the scenario's result.
 #
-# Usage: ci/vm.sh SCENARIO...   (names of files in ci/scenarios/, without .sh)
-# Prints the scenario's own lines; keeps each guest console log in
-# $OUT_DIR/logs/. Fails on a failed check, an Oops/BUG/WARNING/panic in the
-# guest log, or a timeout (RDNA1_FG_VM_TIMEOUT seconds, default 300).
+# Usage: ci/vm.sh [--repeat N] SCENARIO...
+#   SCENARIO: the name of a file in ci/scenarios/ (without .sh), or the path
+#   of a scenario script. A script with a "# module: none" line runs without
+#   rdna1_fg.ko.
+#   --repeat N: boot each scenario N times (runs NAME.1 ... NAME.N), with no
+#   retry: every boot counts (what make boot-soak measures).
+#
+# One VM per scenario, up to RDNA1_FG_VM_JOBS at a time (default: the number
+# of CPUs, at most 4; each VM keeps one host CPU busy). A scenario's lines are
+# printed together when its VM has stopped. Each guest console log is kept in
+# $OUT_DIR/logs/RUN.log. A scenario fails on a failed check, on an
+# Oops/BUG/WARNING/panic in the guest log after the scenario began, or on a
+# timeout (RDNA1_FG_VM_TIMEOUT seconds, default 300).
+#
+# A guest that stops before the scenario begins (a kernel report before the
+# RDNA1_FG_SCENARIO_BEGIN line that ci/guest/init prints, or no such line) is
+# a boot failure of the kernel, not a scenario failure. That boot is retried
+# once, its log kept as RUN.boot-failed.log: if the retry boots, the
+# scenario's own result counts and the summary lists a flaky boot; if it does
+# not, the run fails with a boot failure. A kernel report after the begin line
+# is a scenario failure and is never retried.
+#
+# Ends with "boots: F flaky, B failed" and "scenarios: N passed, M failed"
+# (M includes the B boot failures).
+#
+# The guest runs on single-threaded TCG: one host thread runs both vCPUs in
+# turn. With multi-threaded TCG (one host thread per vCPU) a vCPU can run a
+# stale translation of kernel text that the other vCPU is rewriting (static
+# keys and static calls are patched live through int3), and a 7.3.4 guest
+# died in boot of "Oops: int3" in sched_clock_cpu. RDNA1_FG_TCG_THREAD=multi
+# brings multi-threaded TCG back, to measure the difference.
 . "$(dirname "$0")/lib.sh"
 
 VM_TIMEOUT=${RDNA1_FG_VM_TIMEOUT:-300}
+TCG_THREAD=${RDNA1_FG_TCG_THREAD:-single}
+case $TCG_THREAD in single | multi) ;; *) die "RDNA1_FG_TCG_THREAD must be single or multi, not '$TCG_THREAD'" ;; esac
+VM_JOBS=${RDNA1_FG_VM_JOBS:-$(($(nproc) < 4 ? $(nproc) : 4))}
+[[ $VM_JOBS =~ ^[1-9][0-9]*$ ]] || die "RDNA1_FG_VM_JOBS must be a positive number, not '$VM_JOBS'"
 # Module chains in the initramfs: amdgpu's, and what booting the build root
 # as a root file system needs (9p over virtio, overlayfs).
 AMDGPU_CHAIN="amdgpu"
@@ -19,6 +50,8 @@ KERNEL_IMAGE=$BOOT_DIR/usr/lib/modules/$KREL/vmlinuz.unsigned
 LOG_DIR=$OUT_DIR/logs
 # What in a guest log means the kernel went wrong.
 BAD_KERNEL_LOG='Oops|BUG:|WARNING:|Kernel panic|general protection fault|Call Trace:|UBSAN:|KASAN:|RIP: 00'
+# run_one's status for a guest that stopped before the scenario began.
+BOOT_FAILED=2
 
 # add_chain DIR MODULE...: the modules and their dependencies, decompressed
 # (busybox insmod takes plain .ko files), with their load order in DIR/order.
@@ -38,33 +71,40 @@ add_chain() {
 }
 
 # The part of the initramfs that depends only on the kernel: busybox and the
-# module chains.
+# module chains. Built in a directory of its own, so that two checkouts
+# building it at once do not mix their files.
 build_base_cpio() {
-	local dir=$CACHE_DIR/initramfs-base
-	rm -rf "$dir"
+	local dir
+	dir=$(mktemp -d "$CACHE_DIR/initramfs-base.XXXXXX")
 	mkdir -p "$dir/bin"
 	cp "$ROOT_DIR/bin/busybox" "$dir/bin/busybox"
 	# shellcheck disable=SC2086
 	add_chain "$dir/lib/modules/$KREL/amdgpu-chain" $AMDGPU_CHAIN
 	# shellcheck disable=SC2086
 	add_chain "$dir/lib/modules/$KREL/rootfs-chain" $ROOTFS_CHAIN
-	(cd "$dir" && find . | cpio -o -H newc --quiet) >"$BASE_CPIO.tmp"
-	mv "$BASE_CPIO.tmp" "$BASE_CPIO"
+	(cd "$dir" && find . | cpio -o -H newc --quiet) >"$dir.cpio"
+	mv "$dir.cpio" "$BASE_CPIO"
 	rm -rf "$dir"
 }
 
-# run_one NAME: boot once with scenario NAME; returns non-zero on failure.
+# kernel_reports FILE: the first lines of FILE that say the kernel went wrong.
+kernel_reports() {
+	grep -a -E "$BAD_KERNEL_LOG" "$1" | sed -n 1,5p || true
+}
+
+# run_one SCRIPT RUN: boot once with the scenario SCRIPT; the console log is
+# $LOG_DIR/RUN.log. Returns 0 when the scenario passed, 1 when it failed,
+# $BOOT_FAILED when the guest stopped before the scenario began.
 run_one() {
-	local name=$1 script=$CI_DIR/scenarios/$1.sh work log rc=0
-	[ -f "$script" ] || die "no scenario $script"
+	local script=$1 run=$2 work log rc=0
 	work=$(mktemp -d)
-	log=$LOG_DIR/$name.log
-	mkdir -p "$work/ci" "$LOG_DIR"
+	log=$LOG_DIR/$run.log
+	mkdir -p "$work/ci"
 	install -m 0755 "$CI_DIR/guest/init" "$work/init"
 	cp "$CI_DIR/guest/lib.sh" "$work/ci/lib.sh"
 	cp "$script" "$work/ci/scenario.sh"
-	echo "$name" >"$work/ci/name"
-	cp "$OUT_DIR/rdna1_fg.ko" "$work/rdna1_fg.ko"
+	echo "$run" >"$work/ci/name"
+	grep -q '^# module: none' "$script" || cp "$OUT_DIR/rdna1_fg.ko" "$work/rdna1_fg.ko"
 	local qemu_extra=(-m 2048)
 	if grep -q '^# needs: userland' "$script"; then
 		# Boot the build root (read-only, under a tmpfs overlay) as the
@@ -82,42 +122,137 @@ run_one() {
 	limit=$(sed -n 's/^# timeout: \([0-9]*\)$/\1/p' "$script")
 	limit=${limit:-$VM_TIMEOUT}
 	local start=$SECONDS
-	timeout --foreground -k 10 "$limit" qemu-system-x86_64 -accel tcg,thread=single -cpu max -smp 2 "${qemu_extra[@]}" \
+	timeout --foreground -k 10 "$limit" qemu-system-x86_64 -accel "tcg,thread=$TCG_THREAD" \
+		-cpu max -smp 2 "${qemu_extra[@]}" \
 		-nographic -no-reboot -nodefaults -serial stdio \
 		-kernel "$KERNEL_IMAGE" -initrd "$work.initrd" \
 		-append "console=ttyS0 panic=-1 oops=panic rdinit=/init" </dev/null >"$log" 2>&1 || rc=$?
 	rm -rf "$work" "$work.cpio" "$work.initrd"
+	local secs=$((SECONDS - start)) begin boot_part
+	# The boot: everything before the scenario's begin line.
+	begin=$(grep -a -n -m 1 'RDNA1_FG_SCENARIO_BEGIN' "$log" | cut -d: -f1 || true)
+	if [ -z "$begin" ]; then
+		kernel_reports "$log" >&2
+		if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+			log "BOOT FAIL $run: kernel $KREL did not start the scenario within ${limit}s (guest log: $log)"
+		else
+			log "BOOT FAIL $run: kernel $KREL stopped before the scenario began (after ${secs}s; guest log: $log)"
+		fi
+		return "$BOOT_FAILED"
+	fi
+	boot_part=$(head -n "$((begin - 1))" "$log" | grep -a -E "$BAD_KERNEL_LOG" || true)
+	if [ -n "$boot_part" ]; then
+		echo "$boot_part" | sed -n 1,5p >&2
+		log "BOOT FAIL $run: kernel $KREL reported a problem before the scenario began (guest log: $log)"
+		return "$BOOT_FAILED"
+	fi
 	grep -a '^| ' "$log" || true
-	local secs=$((SECONDS - start)) exit_line
+	local exit_line
 	exit_line=$(grep -a -o 'RDNA1_FG_SCENARIO_EXIT=[0-9]*' "$log" | tail -n 1 || true)
 	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-		log "FAIL $name: timed out after ${limit}s (guest log: $log)"
+		log "FAIL $run: timed out after ${limit}s (guest log: $log)"
 		return 1
 	fi
 	if grep -a -E -q "$BAD_KERNEL_LOG" "$log"; then
-		grep -a -E "$BAD_KERNEL_LOG" "$log" | head -n 5 >&2
-		log "FAIL $name: the guest kernel reported a problem (guest log: $log)"
+		kernel_reports "$log" >&2
+		log "FAIL $run: the guest kernel reported a problem (guest log: $log)"
 		return 1
 	fi
 	if [ "$exit_line" != "RDNA1_FG_SCENARIO_EXIT=0" ]; then
-		log "FAIL $name: scenario ended with '${exit_line:-no exit status}' (guest log: $log)"
+		log "FAIL $run: scenario ended with '${exit_line:-no exit status}' (guest log: $log)"
 		return 1
 	fi
-	log "PASS $name (${secs}s)"
+	log "PASS $run (${secs}s)"
+}
+
+# run_scenario SCRIPT RUN RETRY: run_one; after a boot failure, when RETRY is
+# 1, keeps that boot's log as RUN.boot-failed.log and boots once more.
+run_scenario() {
+	local rc=0
+	run_one "$1" "$2" || rc=$?
+	if [ "$rc" -ne "$BOOT_FAILED" ] || [ "$3" -ne 1 ]; then
+		return "$rc"
+	fi
+	mv "$LOG_DIR/$2.log" "$LOG_DIR/$2.boot-failed.log"
+	log "retrying $2 once after a boot failure (failed boot's log: $LOG_DIR/$2.boot-failed.log)"
+	run_one "$1" "$2"
 }
 
 main() {
-	[ $# -gt 0 ] || die "usage: ci/vm.sh SCENARIO..."
+	local repeat=0 retry=1
+	if [ "${1:-}" = "--repeat" ]; then
+		[[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "usage: ci/vm.sh [--repeat N] SCENARIO..."
+		repeat=$2 retry=0
+		shift 2
+	fi
+	[ $# -gt 0 ] || die "usage: ci/vm.sh [--repeat N] SCENARIO..."
 	ensure_host_tools
 	[ -f "$KERNEL_IMAGE" ] || die "no kernel image at $KERNEL_IMAGE: run ci/buildroot.sh first"
-	[ -f "$OUT_DIR/rdna1_fg.ko" ] || die "no $OUT_DIR/rdna1_fg.ko: run ci/build-module.sh first"
-	[ -f "$BASE_CPIO" ] || step "initramfs with busybox and the amdgpu module chain" build_base_cpio
-	local name ok=0 bad=0
-	for name in "$@"; do
-		if run_one "$name"; then ok=$((ok + 1)); else bad=$((bad + 1)); fi
+	# The runs: RUN names and their scenario scripts.
+	local runs=() scripts=() arg script name i
+	for arg in "$@"; do
+		case $arg in
+		*/*) script=$arg ;;
+		*) script=$CI_DIR/scenarios/$arg.sh ;;
+		esac
+		[ -f "$script" ] || die "no scenario $script"
+		grep -q '^# module: none' "$script" || [ -f "$OUT_DIR/rdna1_fg.ko" ] ||
+			die "no $OUT_DIR/rdna1_fg.ko: run ci/build-module.sh first"
+		name=$(basename "$script" .sh)
+		if [ "$repeat" -eq 0 ]; then
+			runs+=("$name")
+			scripts+=("$script")
+		fi
+		for ((i = 1; i <= repeat; i++)); do
+			runs+=("$name.$i")
+			scripts+=("$script")
+		done
 	done
-	echo "scenarios: $ok passed, $bad failed"
-	[ "$bad" -eq 0 ]
+	[ -f "$BASE_CPIO" ] || step "initramfs with busybox and the amdgpu module chain" build_base_cpio
+	mkdir -p "$LOG_DIR"
+
+	local out next=0 running=0 pid idx rc run
+	local ok=0 bad=0 boot_bad=0 flaky=0 notes=()
+	local -A index_of=()
+	out=$(mktemp -d)
+	log "booting ${#runs[@]} VM(s) of kernel $KREL, $VM_JOBS at a time"
+	while [ "$next" -lt "${#runs[@]}" ] || [ "$running" -gt 0 ]; do
+		if [ "$next" -lt "${#runs[@]}" ] && [ "$running" -lt "$VM_JOBS" ]; then
+			rm -f "$LOG_DIR/${runs[next]}.boot-failed.log"
+			# Tested with ||, as run_one always was: errexit is off inside.
+			(run_scenario "${scripts[next]}" "${runs[next]}" "$retry" || exit) >"$out/$next" 2>&1 &
+			index_of[$!]=$next
+			next=$((next + 1)) running=$((running + 1))
+			continue
+		fi
+		rc=0
+		wait -n -p pid || rc=$?
+		idx=${index_of[$pid]}
+		run=${runs[idx]}
+		running=$((running - 1))
+		cat "$out/$idx"
+		case $rc in
+		0) ok=$((ok + 1)) ;;
+		"$BOOT_FAILED")
+			boot_bad=$((boot_bad + 1))
+			if [ -f "$LOG_DIR/$run.boot-failed.log" ]; then
+				notes+=("boot failure: $run on kernel $KREL, twice (guest logs: $LOG_DIR/$run.boot-failed.log, $LOG_DIR/$run.log)")
+			else
+				notes+=("boot failure: $run on kernel $KREL (guest log: $LOG_DIR/$run.log)")
+			fi
+			;;
+		*) bad=$((bad + 1)) ;;
+		esac
+		if [ "$rc" -ne "$BOOT_FAILED" ] && [ -f "$LOG_DIR/$run.boot-failed.log" ]; then
+			flaky=$((flaky + 1))
+			notes+=("flaky boot: $run on kernel $KREL failed to boot once, then booted (failed boot's log: $LOG_DIR/$run.boot-failed.log)")
+		fi
+	done
+	rm -rf "$out"
+	if [ ${#notes[@]} -gt 0 ]; then printf '%s\n' "${notes[@]}"; fi
+	echo "boots: $flaky flaky, $boot_bad failed"
+	echo "scenarios: $ok passed, $((bad + boot_bad)) failed"
+	[ $((bad + boot_bad)) -eq 0 ]
 }
 
 main "$@"

@@ -537,3 +537,47 @@ patched banks: 1
     assert!(unreadable.to_string().ends_with("now unreadable\n"));
     assert_eq!(ModuleState::WaitingForKfd.name(), "waiting for KFD");
 }
+
+/// The tool's fixture of an active module's status file is the text the
+/// module writes, so that the tool is tested on the real format.
+#[test]
+fn the_tools_status_fixture_is_the_modules_format() {
+    let config = Config::from_params(RawParams::default()).unwrap();
+    let header = StatusHeader {
+        config: &config,
+        state: ModuleState::Active,
+        counters: Counters {
+            scans: 2,
+            patched: 1,
+            ..Counters::default()
+        },
+        hooks: HookHits {
+            probes_registered: true,
+            write_probe: WriteProbe::Registered,
+            add_device: 1,
+            amdgpu_live: 1,
+            ..HookHits::default()
+        },
+        last_latency: Some(Latency {
+            ns: 61234,
+            trigger: Trigger::AddDevice,
+        }),
+        last_error: "",
+        patched_banks: 1,
+    };
+    let bank = BankStatus {
+        at: BankRef {
+            node: 1,
+            bank: 0,
+            heap_type: 1,
+        },
+        before: 0,
+        now: Some(1),
+    };
+    let fixture = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/module/active/status"
+    ))
+    .unwrap();
+    assert_eq!(format!("{header}{bank}"), fixture);
+}

@@ -69,6 +69,8 @@ check() {
 		diff <(echo "$have" | shape) <(echo "$want" | shape) >&2 || true
 		die "README.md's compatibility table does not name the targets of ci/targets/ (diff above: README, then ci/targets/): run ci/compat-table.sh --update and commit README.md"
 	fi
+	# Without a resolution (a fresh checkout) only the rows can be compared.
+	[ -f "$RESOLVED_SUMMARY" ] || return 0
 	log "note: README.md's compatibility table shows other kernels than the last resolution ($RESOLVED_SUMMARY): ci/compat-table.sh --update refreshes it"
 }
 

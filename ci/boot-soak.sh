@@ -1,23 +1,29 @@
 #!/bin/bash
-# Boot each kernel target (RDNA1_FG_TARGETS, default: sid, then
-# trixie-backports) N times (first argument, default 100) with Debian's amdgpu
+# Boot each kernel target (RDNA1_FG_TARGETS, default: ci/targets/default.list;
+# skipped targets are said and left out) N times (first argument, default 100) with Debian's amdgpu
 # loaded and without rdna1_fg, RDNA1_FG_VM_JOBS VMs at a time, and count the
 # boots that failed. Each boot is ci/vm.sh running ci/soak/amdgpu-boot.sh, with
 # the test VMs' QEMU command line and no retry. Exits non-zero if any failed.
-set -euo pipefail
-CI_DIR=$(cd "$(dirname "$0")" && pwd)
+RDNA1_FG_LIB_NO_TARGET=1
+. "$(dirname "$0")/lib.sh"
 n=${1:-100}
 [[ $n =~ ^[1-9][0-9]*$ ]] || {
 	echo "usage: ci/boot-soak.sh [N]" >&2
 	exit 2
 }
-targets=${RDNA1_FG_TARGETS:-sid trixie-backports}
+targets=${RDNA1_FG_TARGETS:-$DEFAULT_TARGETS}
+# shellcheck disable=SC2086
+"$CI_DIR/resolve.sh" $targets
 
 results=()
 status=0
 for target in $targets; do
 	export RDNA1_FG_TARGET=$target
-	echo "== kernel target: $target, $n boots"
+	if [ "$(resolved_field "$target" STATUS)" != tested ]; then
+		results+=("$target: skipped: $(resolved_field "$target" SKIP_REASON)")
+		continue
+	fi
+	echo "== kernel target: $target (kernel $(resolved_field "$target" KREL)), $n boots"
 	"$CI_DIR/buildroot.sh"
 	log=$(mktemp)
 	start=$(date +%s)

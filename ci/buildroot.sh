@@ -1,9 +1,10 @@
 #!/bin/bash
-# Create (or reuse) the Debian build root for the selected target: a
-# debootstrap chroot with the kernel's own compilers, its headers and source
-# packages pinned to the target version, and a kernel tree prepared with the
-# Rust build artifacts by scripts/rdna1-fg-prepare-kernel. Also fetches
-# Debian's kernel image and modules for booting in QEMU.
+# Create (or reuse) the Debian build root for the selected target: a copy of
+# its suite root (the debootstrap ci/resolve.sh made) with the kernel's own
+# compilers, its headers and source packages at the resolved version, and a
+# kernel tree prepared with the Rust build artifacts by
+# scripts/rdna1-fg-prepare-kernel. Also fetches Debian's kernel image and
+# modules for booting in QEMU.
 # Everything lands under $RDNA1_FG_CACHE/<kernel release>/ and is reused.
 . "$(dirname "$0")/lib.sh"
 
@@ -16,19 +17,20 @@ ROOT_PKGS="$TOOLCHAIN_PKGS kmod cpio xz-utils dwarves python3 busybox-static dkm
 STAMP_PACKAGES=$ROOT_DIR/.rdna1_fg-packages-$(echo "$ROOT_PKGS" | md5sum | cut -c1-12)
 KBUILD_IN_ROOT=/var/lib/rdna1_fg/kbuild/$KREL
 
+# The build root starts as a copy of the suite root (debootstrap, sources,
+# apt settings), made under the suite root's lock so that no resolution is
+# using it meanwhile.
 bootstrap() {
-	local mirror
-	mirror=$(debian_mirror)
+	local suite_dir lock
+	suite_dir=$(dirname "$SUITE_ROOT")
+	[ -f "$SUITE_ROOT/.rdna1_fg-bootstrap" ] || die "no suite root at $SUITE_ROOT: run ci/resolve.sh $RDNA1_FG_TARGET"
 	rm -rf "$ROOT_DIR"
 	mkdir -p "$ROOT_DIR"
-	debootstrap --variant=minbase "$SUITE" "$ROOT_DIR" "$mirror" >"$CACHE_DIR/debootstrap.log" 2>&1 ||
-		die "debootstrap of $SUITE from $mirror failed (log: $CACHE_DIR/debootstrap.log); set RDNA1_FG_MIRROR to a reachable Debian mirror"
-	{
-		echo "deb $mirror $SUITE main"
-		for s in $EXTRA_SUITES; do echo "deb $mirror $s main"; done
-	} >"$ROOT_DIR/etc/apt/sources.list"
-	printf 'Acquire::Check-Valid-Until "false";\nAPT::Install-Recommends "false";\nAPT::Sandbox::User "root";\n' \
-		>"$ROOT_DIR/etc/apt/apt.conf.d/90rdna1_fg"
+	exec {lock}>"$suite_dir/.lock"
+	flock "$lock"
+	cp -ax "$SUITE_ROOT/." "$ROOT_DIR/"
+	exec {lock}>&-
+	rm -f "$ROOT_DIR/usr/local/sbin/rdna1-fg-prepare-kernel"
 	touch "$STAMP_BOOTSTRAP"
 }
 
@@ -38,7 +40,7 @@ install_packages() {
 	local p
 	for p in "linux-headers-$KREL" "$KSRC_PKG" "linux-binary-unsigned-$KREL" "linux-modules-$KREL"; do
 		in_root apt-cache show "$p=$KPKG_VERSION" >/dev/null 2>&1 ||
-			die "$p version $KPKG_VERSION is not in the $SUITE archive any more: pick a kernel the archive has (apt-cache policy 'linux-headers-*' in $ROOT_DIR) and add a ci/targets/ file for it"
+			die "$p version $KPKG_VERSION is not in the $SUITE_KEY archive any more: resolve the target again (ci/resolve.sh $RDNA1_FG_TARGET)"
 	done
 	# shellcheck disable=SC2086
 	in_root apt-get install -y -qq $APT_TARGET_OPTS $ROOT_PKGS >"$CACHE_DIR/apt-install.log" 2>&1 ||
@@ -75,7 +77,7 @@ main() {
 	ensure_host_tools
 	mkdir -p "$CACHE_DIR"
 	trap umount_root EXIT
-	[ -f "$STAMP_BOOTSTRAP" ] || step "debootstrap $SUITE into $ROOT_DIR" bootstrap
+	[ -f "$STAMP_BOOTSTRAP" ] || step "copy the $SUITE_KEY suite root into $ROOT_DIR" bootstrap
 	[ -f "$STAMP_PACKAGES" ] || step "install toolchain, dkms and linux $KPKG_VERSION packages" install_packages
 	[ -f "$ROOT_DIR$KBUILD_IN_ROOT/.rdna1_fg-prepared" ] || step "prepare kernel tree with Rust artifacts" prepare_kernel
 	[ -f "$BOOT_DIR/.rdna1_fg-fetched" ] || step "fetch Debian's kernel image and modules" fetch_boot

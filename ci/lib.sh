@@ -1,6 +1,13 @@
 # shellcheck shell=bash
+# Its variables are used by the scripts that source it.
+# shellcheck disable=SC2034
 # Shared helpers for the ci/ scripts: logging with timings, clear failures,
 # target selection, the cache layout and the Debian mirror lookup.
+#
+# Sourcing it selects the kernel target RDNA1_FG_TARGET (default: the first
+# of ci/targets/default.list) and loads its last resolution (ci/resolve.sh;
+# run here when there is none), unless RDNA1_FG_LIB_NO_TARGET=1 is set in the
+# sourcing shell (not exported): then only the helpers are defined.
 
 set -euo pipefail
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
@@ -8,9 +15,12 @@ export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 CI_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$CI_DIR/.." && pwd)
 
-# Target: a file in ci/targets/ that names the suite and kernel to build for.
-RDNA1_FG_TARGET=${RDNA1_FG_TARGET:-sid}
-TARGET_FILE="$CI_DIR/targets/$RDNA1_FG_TARGET.env"
+# Targets: files in ci/targets/ that name a suite and a kernel flavour; the
+# versions are resolved at run time (ci/resolve.sh) into $RESOLVED_DIR.
+DEFAULT_TARGETS=$(grep -v -E '^[[:space:]]*(#|$)' "$CI_DIR/targets/default.list" | xargs)
+RESOLVED_DIR=$REPO_DIR/ci/out/targets
+RESOLVED_SUMMARY=$REPO_DIR/ci/out/targets.resolved
+RDNA1_FG_CACHE=${RDNA1_FG_CACHE:-/var/cache/rdna1_fg}
 
 log() { printf '[ci %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 
@@ -41,16 +51,52 @@ step() {
 	log "done: $name ($(($(date +%s) - start)) s)"
 }
 
-[ -f "$TARGET_FILE" ] || die "unknown target '$RDNA1_FG_TARGET': no $TARGET_FILE"
-# shellcheck source=/dev/null
-. "$TARGET_FILE"
+# load_target_file NAME: the target's suite and flavour (SUITE, EXTRA_SUITES,
+# FLAVOUR, APT_RELEASE, ONLY_IF_NEWEST) and its suite root: a debootstrap of
+# SUITE with the extra suites in its sources, shared by the targets of the
+# same suites, where apt resolves the target and every build root of those
+# suites starts from.
+load_target_file() {
+	local file=$CI_DIR/targets/$1.env
+	[ -f "$file" ] || die "unknown target '$1': no $file (targets: $(cd "$CI_DIR/targets" && printf '%s\n' *.env | sed 's/\.env$//' | xargs))"
+	SUITE='' EXTRA_SUITES='' FLAVOUR='' APT_RELEASE='' ONLY_IF_NEWEST=''
+	# shellcheck source=/dev/null
+	. "$file"
+	if [ -z "$SUITE" ] || [ -z "$FLAVOUR" ]; then die "$file must set SUITE and FLAVOUR"; fi
+	SUITE_KEY=$(echo "$SUITE $EXTRA_SUITES" | xargs | tr ' ' '+')
+	SUITE_ROOT=$RDNA1_FG_CACHE/suite-$SUITE_KEY/root
+	APT_TARGET_OPTS=${APT_RELEASE:+-t $APT_RELEASE}
+}
 
-# Cache: heavy, reusable steps live under one directory keyed by kernel release.
-RDNA1_FG_CACHE=${RDNA1_FG_CACHE:-/var/cache/rdna1_fg}
-CACHE_DIR="$RDNA1_FG_CACHE/$KREL"
-ROOT_DIR="$CACHE_DIR/root"    # the Debian build root (chroot)
-BOOT_DIR="$CACHE_DIR/boot"    # Debian's kernel image and modules, unpacked
-OUT_DIR=${RDNA1_FG_OUT:-$REPO_DIR/ci/out/$KREL} # per-checkout build and test output
+# resolved_field NAME VAR: a value from target NAME's last resolution (empty
+# when it has none).
+resolved_field() {
+	[ -f "$RESOLVED_DIR/$1.env" ] || return 0
+	(
+		# shellcheck source=/dev/null
+		. "$RESOLVED_DIR/$1.env"
+		echo "${!2:-}"
+	)
+}
+
+# load_target NAME: the target's file and its last resolution (made now when
+# there is none). Dies for a target that resolves to a skipped kernel.
+load_target() {
+	local resolved=$RESOLVED_DIR/$1.env
+	load_target_file "$1"
+	if [ ! -f "$resolved" ]; then
+		"$CI_DIR/resolve.sh" "$1" >&2 || die "resolving target $1 failed (see above)"
+	fi
+	STATUS='' SKIP_REASON=''
+	# shellcheck source=/dev/null
+	. "$resolved"
+	[ "$STATUS" = tested ] || die "target $1 is skipped: $SKIP_REASON"
+	# Cache: heavy, reusable steps live under one directory keyed by kernel release.
+	CACHE_DIR="$RDNA1_FG_CACHE/$KREL"
+	ROOT_DIR="$CACHE_DIR/root"    # the Debian build root (chroot)
+	BOOT_DIR="$CACHE_DIR/boot"    # Debian's kernel image and modules, unpacked
+	OUT_DIR=${RDNA1_FG_OUT:-$REPO_DIR/ci/out/$KREL} # per-checkout build and test output
+}
 
 APT_OPTS=(-o Acquire::Check-Valid-Until=false -o APT::Install-Recommends=false -o Dpkg::Use-Pty=0)
 
@@ -117,3 +163,8 @@ ensure_host_tools() {
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
 		die "could not install ${missing[*]} with apt-get: install them by hand"
 }
+
+if [ "${RDNA1_FG_LIB_NO_TARGET:-0}" != 1 ]; then
+	RDNA1_FG_TARGET=${RDNA1_FG_TARGET:-${DEFAULT_TARGETS%% *}}
+	load_target "$RDNA1_FG_TARGET"
+fi

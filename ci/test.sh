@@ -1,13 +1,19 @@
 #!/bin/bash
 # The QEMU half of the test suite, for each kernel target (RDNA1_FG_TARGETS,
-# default: the primary sid kernel, then trixie-backports): prepare (or reuse)
-# the build root and Debian's kernel, build rdna1_fg.ko and the package, and
-# boot one VM per scenario in ci/scenarios/ (or only the scenarios named as
-# arguments). Ends with the boot failures and flaky boots of all targets
+# default: ci/targets/default.list): resolve the targets against the archive
+# (ci/resolve.sh: which kernel each suite and flavour has now, and its
+# toolchain), then for each target that resolves to a kernel rdna1_fg can be
+# built for, prepare (or reuse) the build root and Debian's kernel, build
+# rdna1_fg.ko and the package, and boot one VM per scenario in ci/scenarios/
+# (or only the scenarios named as arguments). A skipped target gets one line
+# that says why. Ends with the boot failures and flaky boots of all targets
 # (with their guest logs) and two lines counting them and the scenarios.
-set -euo pipefail
-CI_DIR=$(cd "$(dirname "$0")" && pwd)
-targets=${RDNA1_FG_TARGETS:-sid trixie-backports}
+RDNA1_FG_LIB_NO_TARGET=1
+. "$(dirname "$0")/lib.sh"
+targets=${RDNA1_FG_TARGETS:-$DEFAULT_TARGETS}
+# shellcheck disable=SC2086
+"$CI_DIR/resolve.sh" $targets
+"$CI_DIR/compat-table.sh" --check
 if [ $# -eq 0 ]; then
 	for f in "$CI_DIR"/scenarios/*.sh; do set -- "$@" "$(basename "$f" .sh)"; done
 fi
@@ -20,7 +26,12 @@ notes=()
 status=0
 for target in $targets; do
 	export RDNA1_FG_TARGET=$target
-	echo "== kernel target: $target"
+	kernel=$(resolved_field "$target" KREL)
+	if [ "$(resolved_field "$target" STATUS)" != tested ]; then
+		echo "== kernel target $target: skipped: $(resolved_field "$target" SKIP_REASON)"
+		continue
+	fi
+	echo "== kernel target: $target (kernel $kernel)"
 	log=$(mktemp)
 	rc=0
 	{ "$CI_DIR/buildroot.sh" && "$CI_DIR/build-module.sh" && "$CI_DIR/build-deb.sh" &&
@@ -41,7 +52,7 @@ for target in $targets; do
 		failed=$((failed + $#))
 	fi
 	if [ "$rc" -ne 0 ]; then
-		echo "== kernel target $target: FAILED (exit $rc)"
+		echo "== kernel target $target (kernel $kernel): FAILED (exit $rc)"
 		status=1
 	fi
 done

@@ -1,0 +1,82 @@
+#!/bin/bash
+# The README's table of CI kernel targets, made from ci/targets/ and the last
+# resolution (ci/out/targets.resolved, written by ci/resolve.sh).
+#
+# Usage: ci/compat-table.sh [--print | --update | --check]
+#   --print   print the table (default)
+#   --update  write it into README.md, between its compat-table markers
+#   --check   fail when the README's rows do not name exactly the targets of
+#             ci/targets/ (target, suite, package, how CI tests it); when only
+#             the resolved kernels differ (the archive moved on), say so and
+#             pass
+RDNA1_FG_LIB_NO_TARGET=1
+. "$(dirname "$0")/lib.sh"
+
+README=$REPO_DIR/README.md
+BEGIN='<!-- compat-table begin: written by ci/compat-table.sh --update -->'
+END='<!-- compat-table end -->'
+
+# row NAME: the table row of a target; its first three cells come from
+# ci/targets/ alone, the last from the target's last resolution.
+row() {
+	local name=$1 last status
+	load_target_file "$name"
+	status=$(resolved_field "$name" STATUS)
+	case $status in
+	tested) last="\`$(resolved_field "$name" KREL)\` ($(resolved_field "$name" KPKG_VERSION)): rustc $(resolved_field "$name" RUSTC_VERSION), bindgen $(resolved_field "$name" BINDGEN_VERSION), $(resolved_field "$name" CC_VERSION | tr '=' ' ')" ;;
+	skipped) last="\`$(resolved_field "$name" KREL)\` ($(resolved_field "$name" KPKG_VERSION)): skipped, $(resolved_field "$name" SKIP_REASON)" ;;
+	*) last="not resolved yet" ;;
+	esac
+	# shellcheck disable=SC2016
+	printf '| `%s` | %s `linux-image-%s` | %s | %s |\n' "$name" "${APT_RELEASE:-$SUITE}" "$FLAVOUR" \
+		"$(if [ -n "$ONLY_IF_NEWEST" ]; then echo "tested while newer than every other target"; else echo "tested"; fi)" "$last"
+}
+
+table() {
+	local f
+	echo "$BEGIN"
+	echo "| target | kernel (suite, metapackage) | in CI | last resolved: kernel (version), toolchain |"
+	echo "|---|---|---|---|"
+	for f in "$CI_DIR"/targets/*.env; do row "$(basename "$f" .env)"; done
+	echo "$END"
+}
+
+# readme_table: the README's table, markers included.
+readme_table() { sed -n "\|^$BEGIN\$|,\|^$END\$|p" "$README"; }
+
+# shape: a table without its last column (what must agree with ci/targets/).
+shape() { sed -E 's/^(\|[^|]*\|[^|]*\|[^|]*\|).*/\1/'; }
+
+update() {
+	local new
+	[ -n "$(readme_table)" ] || die "README.md has no line '$BEGIN': add it and '$END' where the table goes"
+	new=$(mktemp)
+	awk -v begin="$BEGIN" -v end="$END" -v table="$(table)" '
+		$0 == begin { print table; skip = 1; next }
+		$0 == end { skip = 0; next }
+		!skip' "$README" >"$new"
+	cat "$new" >"$README"
+	rm -f "$new"
+}
+
+check() {
+	local have want
+	have=$(readme_table)
+	want=$(table)
+	[ -n "$have" ] || die "README.md has no compatibility table ('$BEGIN' ... '$END'): run ci/compat-table.sh --update"
+	[ "$have" = "$want" ] && return 0
+	if [ "$(echo "$have" | shape)" != "$(echo "$want" | shape)" ]; then
+		diff <(echo "$have" | shape) <(echo "$want" | shape) >&2 || true
+		die "README.md's compatibility table does not name the targets of ci/targets/ (diff above: README, then ci/targets/): run ci/compat-table.sh --update and commit README.md"
+	fi
+	# Without a resolution (a fresh checkout) only the rows can be compared.
+	[ -f "$RESOLVED_SUMMARY" ] || return 0
+	log "note: README.md's compatibility table shows other kernels than the last resolution ($RESOLVED_SUMMARY): ci/compat-table.sh --update refreshes it"
+}
+
+case ${1:---print} in
+--print) table ;;
+--update) update ;;
+--check) check ;;
+*) die "usage: ci/compat-table.sh [--print | --update | --check]" ;;
+esac

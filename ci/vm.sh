@@ -15,7 +15,8 @@
 # printed together when its VM has stopped. Each guest console log is kept in
 # $OUT_DIR/logs/RUN.log. A scenario fails on a failed check, on an
 # Oops/BUG/WARNING/panic in the guest log after the scenario began, or on a
-# timeout (RDNA1_FG_VM_TIMEOUT seconds, default 300).
+# timeout (RDNA1_FG_VM_TIMEOUT seconds, default 900; a scenario may set its
+# own with a "# timeout: SECONDS" line).
 #
 # A guest that stops before the scenario begins (a kernel report before the
 # RDNA1_FG_SCENARIO_BEGIN line that ci/guest/init prints, or no such line) is
@@ -36,7 +37,7 @@
 # brings multi-threaded TCG back, to measure the difference.
 . "$(dirname "$0")/lib.sh"
 
-VM_TIMEOUT=${RDNA1_FG_VM_TIMEOUT:-300}
+VM_TIMEOUT=${RDNA1_FG_VM_TIMEOUT:-900}
 TCG_THREAD=${RDNA1_FG_TCG_THREAD:-single}
 case $TCG_THREAD in single | multi) ;; *) die "RDNA1_FG_TCG_THREAD must be single or multi, not '$TCG_THREAD'" ;; esac
 VM_JOBS=${RDNA1_FG_VM_JOBS:-$(($(nproc) < 4 ? $(nproc) : 4))}

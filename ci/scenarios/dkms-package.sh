@@ -1,5 +1,5 @@
 # needs: userland
-# timeout: 900
+# timeout: 2700
 # The install path a user takes, in a booted Debian userland (the build
 # root) on Debian's kernel: the DKMS build refuses a tree without Rust
 # artifacts with one clear message; `apt install` of the package builds and

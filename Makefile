@@ -22,12 +22,18 @@ KCC ?= $(shell sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\).*/\1/p' $(KDIR)/.con
 
 MAKE_KERNEL = $(MAKE) -C $(KDIR) M=$(CURDIR) $(if $(KCC),CC=$(KCC) HOSTCC=$(KCC))
 
-.PHONY: all modules clean test host-test vm-test vm-demo boot-soak buildroot dkms-install dkms-remove dkms-source deb
+.PHONY: all modules check-kernel clean test host-test vm-test vm-demo boot-soak buildroot dkms-install dkms-remove dkms-source deb
 
 all: modules
 
-modules:
+modules: check-kernel
 	$(MAKE_KERNEL) modules
+
+# A kernel tree that is missing, has no Rust, or lacks the Rust build
+# artifacts, or a rustc that is not the kernel's: one clear message with the
+# fix (the check DKMS runs before it builds), instead of Kbuild's errors.
+check-kernel:
+	@$(CURDIR)/scripts/rdna1-fg-dkms-check $(KVER) $(KDIR)
 
 clean:
 	$(MAKE_KERNEL) clean 2>/dev/null || rm -f *.ko *.o src/*.o .*.cmd src/.*.cmd *.mod *.mod.c modules.order Module.symvers

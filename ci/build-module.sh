@@ -10,7 +10,7 @@ build() {
 	mkdir -p "$src" "$OUT_DIR"
 	mkdir -p "$src/scripts"
 	cp -r "$REPO_DIR/Kbuild" "$REPO_DIR/Makefile" "$REPO_DIR/dkms.conf" "$REPO_DIR/src" "$src/"
-	cp "$REPO_DIR/scripts/rdna1-fg-kdir" "$src/scripts/"
+	cp "$REPO_DIR/scripts/rdna1-fg-kdir" "$REPO_DIR/scripts/rdna1-fg-dkms-check" "$src/scripts/"
 	in_root make -C /build/rdna1_fg KVER="$KREL" >"$OUT_DIR/build.log" 2>&1 || {
 		tail -n 40 "$OUT_DIR/build.log" >&2
 		die "module build failed (log: $OUT_DIR/build.log)"

@@ -5,6 +5,7 @@
 # toolchain), then for each target that resolves to a kernel rdna1_fg can be
 # built for, prepare (or reuse) the build root and Debian's kernel, build
 # rdna1_fg.ko and the package, and boot one VM per scenario in ci/scenarios/
+# and run each scenario of ci/chroot-scenarios/ in a chroot of the build root
 # (or only the scenarios named as arguments). A skipped target gets one line
 # that says why. Ends with the boot failures and flaky boots of all targets
 # (with their guest logs) and two lines counting them and the scenarios.
@@ -15,8 +16,23 @@ targets=${RDNA1_FG_TARGETS:-$DEFAULT_TARGETS}
 "$CI_DIR/resolve.sh" $targets
 "$CI_DIR/compat-table.sh" --check
 if [ $# -eq 0 ]; then
-	for f in "$CI_DIR"/scenarios/*.sh; do set -- "$@" "$(basename "$f" .sh)"; done
+	for f in "$CI_DIR"/scenarios/*.sh "$CI_DIR"/chroot-scenarios/*.sh; do set -- "$@" "$(basename "$f" .sh)"; done
 fi
+vm=()
+chroot=()
+for name in "$@"; do
+	if [ -f "$CI_DIR/chroot-scenarios/$name.sh" ]; then chroot+=("$name"); else vm+=("$name"); fi
+done
+
+# run_target: build, then every VM scenario, then every chroot scenario
+# (these run even when a VM scenario failed).
+run_target() {
+	"$CI_DIR/buildroot.sh" && "$CI_DIR/build-module.sh" && "$CI_DIR/build-deb.sh" || return 1
+	local r=0
+	if [ ${#vm[@]} -gt 0 ]; then "$CI_DIR/vm.sh" "${vm[@]}" || r=1; fi
+	if [ ${#chroot[@]} -gt 0 ]; then "$CI_DIR/chroot.sh" "${chroot[@]}" || r=1; fi
+	return "$r"
+}
 
 passed=0
 failed=0
@@ -34,22 +50,26 @@ for target in $targets; do
 	echo "== kernel target: $target (kernel $kernel)"
 	log=$(mktemp)
 	rc=0
-	{ "$CI_DIR/buildroot.sh" && "$CI_DIR/build-module.sh" && "$CI_DIR/build-deb.sh" &&
-		"$CI_DIR/vm.sh" "$@"; } 2>&1 | tee "$log" || rc=$?
-	# vm.sh ends with "boots: F flaky, B failed" and "scenarios: N passed,
-	# M failed"; a failure before them counts every scenario of this target
-	# as failed.
-	counts=$(sed -n 's/^scenarios: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$log" | tail -n 1)
+	run_target 2>&1 | tee "$log" || rc=$?
+	# vm.sh and chroot.sh each end with "scenarios: N passed, M failed"
+	# (vm.sh also with "boots: F flaky, B failed"); a runner that did not get
+	# to its count line counts its scenarios as failed.
+	counts=$(sed -n 's/^scenarios: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$log")
 	boots=$(sed -n 's/^boots: \([0-9]*\) flaky, \([0-9]*\) failed$/\1 \2/p' "$log" | tail -n 1)
 	mapfile -t -O "${#notes[@]}" notes < <(grep -E '^(flaky boot|boot failure): ' "$log" || true)
 	rm -f "$log"
-	if [ -n "$counts" ] && [ -n "$boots" ]; then
-		passed=$((passed + ${counts% *}))
-		failed=$((failed + ${counts#* }))
+	ran=0
+	if [ -n "$counts" ]; then
+		while read -r p f; do
+			passed=$((passed + p))
+			failed=$((failed + f))
+			ran=$((ran + p + f))
+		done <<<"$counts"
+	fi
+	failed=$((failed + $# - ran))
+	if [ -n "$boots" ]; then
 		flaky=$((flaky + ${boots% *}))
 		boot_failed=$((boot_failed + ${boots#* }))
-	else
-		failed=$((failed + $#))
 	fi
 	if [ "$rc" -ne 0 ]; then
 		echo "== kernel target $target (kernel $kernel): FAILED (exit $rc)"

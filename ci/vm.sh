@@ -114,6 +114,7 @@ run_one() {
 		cp "$CI_DIR/guest/userland-init.sh" "$work/ci/"
 		cp "$OUT_DIR"/rdna1-fg-dkms_*_all.deb "$work/ci/" ||
 			die "no package in $OUT_DIR: run ci/build-deb.sh first"
+		cp "$OUT_DIR"/rdna1-fg_*.deb "$work/ci/" 2>/dev/null || true # the tool's, when built
 		qemu_extra=(-m 3072 -virtfs "local,path=$ROOT_DIR,mount_tag=rootfs,security_model=none,readonly=on")
 	fi
 	(cd "$work" && find . | cpio -o -H newc --quiet) >"$work.cpio"

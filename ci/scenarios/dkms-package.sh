@@ -2,16 +2,22 @@
 # timeout: 2700
 # The install path a user takes, in a booted Debian userland (the build
 # root) on Debian's kernel: the DKMS build refuses a tree without Rust
-# artifacts with one clear message; `apt install` of the package builds and
-# installs the module with the real dkms; modprobe with parameters from a
-# modprobe.d file loads amdgpu first (softdep) and patches; modprobe -r
-# restores; purging the package leaves nothing behind; make dkms-install and
-# make dkms-remove do the same from a checkout.
+# artifacts with one clear message (as "skipped", code 77); `apt install` of
+# the packages builds, signs (DKMS's own key) and installs the module and
+# installs the tool; nothing loads rdna1_fg at boot by itself (the
+# initramfs side is ci/chroot-scenarios/initramfs.sh: update-initramfs takes
+# minutes under TCG); modprobe with parameters from a modprobe.d file loads amdgpu
+# first (softdep) and patches, and `rdna1-fg verify`/`status --json` agree
+# with the module's status file; modprobe -r restores and the tool sees it;
+# loading amdgpu late brings rdna1_fg; removing the package removes the
+# module; make dkms-install and make dkms-remove do the same from a
+# checkout; purging removes the rest.
 . /ci/lib.sh
 set -o pipefail
 deb=$(ls /ci/rdna1-fg-dkms_*_all.deb)
+tooldeb=$(ls /ci/rdna1-fg_*.deb 2>/dev/null)
 version=$(dpkg-deb -f "$deb" Version)
-say "package $(basename "$deb"), kernel $KREL"
+say "package $(basename "$deb")${tooldeb:+ and $(basename "$tooldeb")}, kernel $KREL"
 
 # 4. A kernel tree without the Rust artifacts: one clear message.
 mkdir -p /tmp/pkg && dpkg-deb -x "$deb" /tmp/pkg
@@ -19,7 +25,7 @@ cp -r "/tmp/pkg/usr/src/rdna1_fg-$version" /usr/src/
 dkms add "rdna1_fg/$version" >/tmp/dkms-add.log 2>&1
 check_eq "dkms add from the package's sources" "$?" 0
 RDNA1_FG_KBUILD_BASE=/nonexistent dkms build "rdna1_fg/$version" -k "$KREL" >/tmp/dkms-norust.log 2>&1
-check_eq "dkms build without Rust artifacts fails" "$([ $? -ne 0 ] && echo failed)" failed
+check_eq "dkms build without Rust artifacts: skipped (77)" "$?" 77
 makelog=/var/lib/dkms/rdna1_fg/$version/build/make.log
 message="rdna1_fg: cannot build for kernel $KREL: the kernel tree /lib/modules/$KREL/build has no Rust build artifacts"
 if grep -qF "$message" "$makelog"; then pass "make.log has the clear message"; else fail "make.log lacks '$message'"; sed 's/^/|   make.log: /' "$makelog"; fi
@@ -31,17 +37,27 @@ dkms remove "rdna1_fg/$version" --all >/dev/null 2>&1
 rm -rf "/usr/src/rdna1_fg-$version"
 check_eq "dkms status empty again" "$(dkms status rdna1_fg)" ""
 
-# 1. Install the package: DKMS builds and installs the module.
+# 1. Install the packages: DKMS builds, signs and installs the module.
+# (man-db's trigger would index every manual page, minutes under TCG.)
+rm -f /var/lib/man-db/auto-update
 start=$(date +%s)
-apt-get install -y -q "$deb" >/tmp/apt-install.log 2>&1
+# shellcheck disable=SC2086
+apt-get install -y -q "$deb" $tooldeb >/tmp/apt-install.log 2>&1
 rc=$?
-check_eq "apt install of the package" "$rc" 0
+check_eq "apt install of the package${tooldeb:+s}" "$rc" 0
 [ "$rc" -eq 0 ] || sed 's/^/|   apt: /' /tmp/apt-install.log | tail -n 30
 say "install with DKMS build took $(($(date +%s) - start)) s"
 check_eq "dkms status" "$(dkms status rdna1_fg)" "rdna1_fg/$version, $KREL, x86_64: installed"
 ko=$(modinfo -n rdna1_fg 2>/dev/null)
 say "module file: $ko"
 check_eq "modinfo version is the package version" "$(modinfo -F version rdna1_fg)" "$version"
+# Secure Boot: DKMS made its key (openssl is installed) and signed with it.
+[ -f /var/lib/dkms/mok.pub ] && [ -f /var/lib/dkms/mok.key ] && pass "DKMS key present (/var/lib/dkms/mok.pub)" ||
+	fail "no DKMS key in /var/lib/dkms"
+signer=$(modinfo -F signer rdna1_fg)
+[ -n "$signer" ] && pass "rdna1_fg.ko is signed (signer: $signer)" || fail "rdna1_fg.ko carries no signature"
+check_eq "nothing loads rdna1_fg at boot by itself" "$(ls /usr/lib/modules-load.d/rdna1_fg.conf /etc/modules-load.d/rdna1_fg.conf 2>/dev/null)" ""
+check_eq "the initramfs hook is installed" "$(ls /usr/share/initramfs-tools/hooks/rdna1_fg)" /usr/share/initramfs-tools/hooks/rdna1_fg
 
 # 2. modprobe with parameters from modprobe.d: amdgpu first (softdep).
 echo "options rdna1_fg device_id=0 heap_mask=0x1" >/etc/modprobe.d/rdna1_fg-local.conf
@@ -49,9 +65,63 @@ modprobe rdna1_fg
 check_eq "modprobe rdna1_fg" "$?" 0
 grep -q '^amdgpu ' /proc/modules && pass "amdgpu loaded by the softdep" || fail "amdgpu not loaded"
 check_no_dmesg "amdgpu was there first (no waiting)" 'waiting for amdgpu'
+check_eq "sysfs flags" "$(bank_field 0 0 flags)" 1
 check_dmesg "dmesg | grep -i KFD.*RDNA1 shows the patch" \
 	'rdna1_fg: KFD: Enabling fine-grained for RDNA1 0x0: node 0 bank 0 SYSTEM flags 0x0 -> 0x1'
-check_eq "sysfs flags" "$(bank_field 0 0 flags)" 1
+
+# tool_json KIND FILE: checks the tool's JSON (status or verify) against
+# the live module; prints the differences, nothing when it agrees.
+tool_json() {
+	python3 - "$@" <<'PY'
+import json, os, sys
+kind, path, expect = sys.argv[1], sys.argv[2], sys.argv[3]
+d = json.load(open(path))
+status = "/sys/kernel/debug/rdna1_fg/status"
+bad = []
+def want(what, got, exp):
+    if got != exp:
+        bad.append(f"{what}: {got!r}, expected {exp!r}")
+if kind == "verify":
+    want("result", d.get("result"), "ok" if expect == "loaded" else "failed")
+    want("banks", [(b["node"], b["bank"], b["flags"], b["hot_pluggable"]) for b in d.get("banks", [])],
+         [(0, 0, 1, True)] if expect == "loaded" else [(0, 0, 0, False)])
+else:
+    m = d["module"]
+    bank = d["nodes"][0]["banks"][0]
+    if expect == "loaded":
+        raw = open(status).read()
+        fields = dict(l.split(": ", 1) for l in raw.splitlines() if ": " in l and not l.startswith(" "))
+        want("module.loaded", m["loaded"], True)
+        want("module.status.raw", (m.get("status") or {}).get("raw"), raw)
+        want("module.status.fields.state", (m.get("status") or {}).get("fields", {}).get("state"), fields.get("state"))
+        want("state", fields.get("state"), "active")
+        want("node 0 bank 0", (bank["properties"]["flags"], bank["hot_pluggable"], bank["patched_by_module"]), (1, True, True))
+    else:
+        want("module.loaded", m["loaded"], False)
+        want("module.status", m.get("status"), None)
+        want("status file", os.path.exists(status), False)
+        want("node 0 bank 0", (bank["properties"]["flags"], bank["hot_pluggable"], bank["patched_by_module"]), (0, False, False))
+print("; ".join(bad))
+PY
+}
+rule="--device-id 0 --heap-mask 0x1"
+if [ -n "$tooldeb" ]; then
+	check_eq "rdna1-fg is installed" "$(command -v rdna1-fg)" /usr/bin/rdna1-fg
+	# shellcheck disable=SC2086
+	rdna1-fg verify $rule >/tmp/verify.txt 2>&1
+	check_eq "rdna1-fg verify, module loaded: exit 0" "$?" 0
+	sed 's/^/|   /' /tmp/verify.txt
+	# shellcheck disable=SC2086
+	rdna1-fg verify $rule --json >/tmp/verify.json
+	check_eq "verify --json: flag set" "$(tool_json verify /tmp/verify.json loaded)" ""
+	# shellcheck disable=SC2086
+	rdna1-fg status $rule --json >/tmp/status.json
+	check_eq "status --json agrees with the status file (module active, flag set)" "$(tool_json status /tmp/status.json loaded)" ""
+	# shellcheck disable=SC2086
+	rdna1-fg status $rule | sed 's/^/|   /'
+else
+	say "no rdna1-fg package (no cargo on the host): tool checks skipped"
+fi
 
 # 3. modprobe -r restores.
 modprobe -r rdna1_fg
@@ -59,8 +129,19 @@ check_eq "modprobe -r rdna1_fg" "$?" 0
 module_loaded && fail "rdna1_fg still loaded"
 check_dmesg "restore line" 'rdna1_fg: KFD: RDNA1 0x0: node 0 bank 0 SYSTEM flags restored 0x1 -> 0x0'
 if [ -d "$TOPO" ]; then check_eq "sysfs flags restored" "$(bank_field 0 0 flags)" 0; fi
+if [ -n "$tooldeb" ]; then
+	# shellcheck disable=SC2086
+	rdna1-fg verify $rule >/tmp/verify.txt 2>&1
+	check_eq "rdna1-fg verify, module unloaded: exit 1" "$?" 1
+	# shellcheck disable=SC2086
+	rdna1-fg verify $rule --json >/tmp/verify.json
+	check_eq "verify --json: flag clear" "$(tool_json verify /tmp/verify.json unloaded)" ""
+	# shellcheck disable=SC2086
+	rdna1-fg status $rule --json >/tmp/status.json
+	check_eq "status --json: module absent, flag clear" "$(tool_json status /tmp/status.json unloaded)" ""
+fi
 
-# Loading amdgpu loads rdna1_fg (the other softdep).
+# Loading amdgpu late (from the root file system) loads rdna1_fg.
 modprobe -r amdgpu 2>/dev/null
 dmesg -c >/dev/null
 modprobe amdgpu
@@ -69,9 +150,9 @@ module_loaded && pass "rdna1_fg loaded with amdgpu" || fail "rdna1_fg not loaded
 wait_until "flags 1 after modprobe amdgpu" 20 flags_are 0 0 1
 modprobe -r rdna1_fg
 
-# Removal leaves nothing behind.
-apt-get purge -y -q rdna1-fg-dkms >/tmp/apt-purge.log 2>&1
-check_eq "apt purge" "$?" 0
+# Removal takes the module from every kernel.
+apt-get remove -y -q rdna1-fg-dkms >/tmp/apt-remove.log 2>&1
+check_eq "apt remove" "$?" 0
 check_eq "no module file left" "$(find /lib/modules -name 'rdna1_fg.ko*' | wc -l)" 0
 check_eq "dkms status empty" "$(dkms status rdna1_fg)" ""
 [ -e "/usr/src/rdna1_fg-$version" ] && fail "sources left in /usr/src" || pass "sources removed"
@@ -91,4 +172,10 @@ make -C /tmp/checkout dkms-remove >/tmp/make-dkms-remove.log 2>&1
 check_eq "make dkms-remove" "$?" 0
 check_eq "dkms status empty after make dkms-remove" "$(dkms status rdna1_fg)" ""
 check_eq "no module file left after make dkms-remove" "$(find /lib/modules -name 'rdna1_fg.ko*' | wc -l)" 0
+
+# Purge: the kernel hooks and the prepared kernel trees go too.
+apt-get purge -y -q rdna1-fg-dkms ${tooldeb:+rdna1-fg} >/tmp/apt-purge.log 2>&1
+check_eq "apt purge" "$?" 0
+check_eq "no kernel hook left" "$(ls /etc/kernel/*/50-rdna1-fg 2>/dev/null | wc -l)" 0
+[ -e /var/lib/rdna1_fg ] && fail "/var/lib/rdna1_fg left after purge" || pass "purge removed /var/lib/rdna1_fg"
 finish

@@ -1,0 +1,75 @@
+#!/bin/bash
+# Run the scenarios that need a Debian userland but not a booted kernel
+# (ci/chroot-scenarios/): natively, in a chroot of the build root under a
+# throwaway overlay, so that the build root itself is never changed. Each
+# gets the packages of $OUT_DIR in /ci/ and the kernel release in
+# RDNA1_FG_KREL (uname -r there is this host's kernel).
+#
+# Usage: ci/chroot.sh SCENARIO...   (names of files in ci/chroot-scenarios/)
+# Prints the scenario's own lines and keeps its log in $OUT_DIR/logs/; ends
+# with "scenarios: N passed, M failed" as ci/vm.sh does.
+. "$(dirname "$0")/lib.sh"
+
+LIMIT=${RDNA1_FG_CHROOT_TIMEOUT:-900}
+LOG_DIR=$OUT_DIR/logs
+
+WORK=
+# Everything mounted for a scenario goes away with its overlay.
+cleanup() {
+	[ -n "$WORK" ] || return 0
+	umount -R -l "$WORK/merged" 2>/dev/null || true
+	rm -rf "$WORK"
+	WORK=
+}
+trap cleanup EXIT
+
+# run_one NAME: returns non-zero on failure.
+run_one() {
+	local name=$1 script=$CI_DIR/chroot-scenarios/$1.sh log rc=0 start=$SECONDS
+	[ -f "$script" ] || die "no scenario $script"
+	log=$LOG_DIR/$name.log
+	mkdir -p "$LOG_DIR"
+	WORK=$(mktemp -d /var/tmp/rdna1_fg-chroot.XXXXXX)
+	local new=$WORK/merged
+	mkdir -p "$WORK/upper" "$WORK/work" "$new"
+	mount -t overlay overlay -o "lowerdir=$ROOT_DIR,upperdir=$WORK/upper,workdir=$WORK/work" "$new"
+	mount -t proc proc "$new/proc"
+	mount -t sysfs sys "$new/sys"
+	mount --bind /dev "$new/dev"
+	mount -t tmpfs tmpfs "$new/tmp"
+	mount -t tmpfs tmpfs "$new/run"
+	mkdir -p "$new/ci"
+	cp "$CI_DIR/guest/lib.sh" "$new/ci/lib.sh"
+	cp "$script" "$new/ci/scenario.sh"
+	cp "$OUT_DIR"/*.deb "$new/ci/"
+	timeout --foreground -k 10 "$LIMIT" chroot "$new" /usr/bin/env -i \
+		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
+		DEBIAN_FRONTEND=noninteractive RDNA1_FG_KREL="$KREL" \
+		bash /ci/scenario.sh </dev/null >"$log" 2>&1 || rc=$?
+	cleanup
+	grep -a '^| ' "$log" || true
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		log "FAIL $name: timed out after ${LIMIT}s (log: $log)"
+		return 1
+	fi
+	if [ "$rc" -ne 0 ]; then
+		log "FAIL $name: exit $rc (log: $log)"
+		return 1
+	fi
+	log "PASS $name ($((SECONDS - start))s)"
+}
+
+main() {
+	[ $# -gt 0 ] || die "usage: ci/chroot.sh SCENARIO..."
+	[ "$(id -u)" -eq 0 ] || die "the chroot scenarios need root (overlay mounts, chroot)"
+	[ -d "$ROOT_DIR/usr" ] || die "no build root at $ROOT_DIR: run ci/buildroot.sh first"
+	ls "$OUT_DIR"/rdna1-fg-dkms_*_all.deb >/dev/null 2>&1 || die "no package in $OUT_DIR: run ci/build-deb.sh first"
+	local name ok=0 bad=0
+	for name in "$@"; do
+		if run_one "$name"; then ok=$((ok + 1)); else bad=$((bad + 1)); fi
+	done
+	echo "scenarios: $ok passed, $bad failed"
+	[ "$bad" -eq 0 ]
+}
+
+main "$@"

@@ -42,14 +42,19 @@ run_one() {
 	cp "$CI_DIR/guest/lib.sh" "$new/ci/lib.sh"
 	cp "$script" "$new/ci/scenario.sh"
 	cp "$OUT_DIR"/*.deb "$new/ci/"
-	timeout --foreground -k 10 "$LIMIT" chroot "$new" /usr/bin/env -i \
+	# A scenario may ask for more time: "# timeout: SECONDS". (No
+	# --foreground: the signal goes to every process of the scenario.)
+	local limit
+	limit=$(sed -n 's/^# timeout: \([0-9]*\)$/\1/p' "$script")
+	limit=${limit:-$LIMIT}
+	timeout -k 10 "$limit" chroot "$new" /usr/bin/env -i \
 		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
 		DEBIAN_FRONTEND=noninteractive RDNA1_FG_KREL="$KREL" \
 		bash /ci/scenario.sh </dev/null >"$log" 2>&1 || rc=$?
 	cleanup
 	grep -a '^| ' "$log" || true
 	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-		log "FAIL $name: timed out after ${LIMIT}s (log: $log)"
+		log "FAIL $name: timed out after ${limit}s (log: $log)"
 		return 1
 	fi
 	if [ "$rc" -ne 0 ]; then

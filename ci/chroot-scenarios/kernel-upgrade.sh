@@ -1,3 +1,4 @@
+# timeout: 2400
 # A kernel upgrade with rdna1-fg-dkms installed, natively in a chroot of the
 # build root (its Debian userland: dpkg, dkms, linux-source, the kernel's
 # rustc): for a kernel without a prepared tree, the package's kernel hook
@@ -6,7 +7,8 @@
 # linux-source or rustc, the hook says in one line what to install, and
 # neither the package's nor the kernel's installation fails (DKMS reports
 # rdna1_fg as skipped). Removing the kernel removes its tree; purging the
-# package removes them all.
+# package removes them all. Most of the time is the real modules_prepare of
+# the kernel tree (the hook step took 441 s on 2 cores shared with other VMs).
 . /ci/lib.sh
 KREL=$RDNA1_FG_KREL
 set -o pipefail

@@ -1,5 +1,6 @@
 # needs: userland
 # timeout: 2700
+# targets: primary
 # The install path a user takes, in a booted Debian userland (the build
 # root) on Debian's kernel: the DKMS build refuses a tree without Rust
 # artifacts with one clear message (as "skipped", code 77); `apt install` of

@@ -75,6 +75,11 @@ impl Tree {
             .arg(format!("KVER={REL}"))
             .args(args)
             .env("RDNA1_FG_KBUILD_BASE", &self.base)
+            // As a user's top-level `make`, also when the tests run under
+            // `make test` (a sub-make would say "make[1]" and inherit flags).
+            .env_remove("MAKELEVEL")
+            .env_remove("MAKEFLAGS")
+            .env_remove("MFLAGS")
             .output()
             .expect("make runs");
         (

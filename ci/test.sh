@@ -50,6 +50,7 @@ failed=0
 flaky=0
 boot_failed=0
 notes=()
+failures=()
 status=0
 for target in $targets; do
 	export RDNA1_FG_TARGET=$target
@@ -76,6 +77,9 @@ for target in $targets; do
 	counts=$(sed -n 's/^scenarios: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$log")
 	boots=$(sed -n 's/^boots: \([0-9]*\) flaky, \([0-9]*\) failed$/\1 \2/p' "$log" | tail -n 1)
 	mapfile -t -O "${#notes[@]}" notes < <(grep -E '^(flaky boot|boot failure): ' "$log" || true)
+	# Each failed scenario, named again at the end (a long run's output is
+	# often read from its tail only).
+	mapfile -t -O "${#failures[@]}" failures < <(sed -n "s/^\[ci [0-9:]*\] \(FAIL\(ED\)\{0,1\}:\{0,1\} .*\)/$target: \1/p" "$log")
 	rm -f "$log"
 	ran=0
 	if [ -n "$counts" ]; then
@@ -96,6 +100,12 @@ for target in $targets; do
 	fi
 done
 if [ ${#notes[@]} -gt 0 ]; then printf '%s\n' "${notes[@]}"; fi
+for line in "${failures[@]}"; do
+	echo "failed: $line"
+	# and the checks that failed in it, from its log
+	path=$(sed -n 's/.*(\(guest \)\{0,1\}log: \([^)]*\)).*/\2/p' <<<"$line")
+	if [ -n "$path" ] && [ -f "$path" ]; then grep -a -m 10 'FAIL: ' "$path" | sed 's/^/    /' || true; fi
+done
 echo "total boots: $flaky flaky, $boot_failed failed"
 echo "total: $passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$status" -eq 0 ]

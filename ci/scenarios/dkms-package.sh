@@ -83,7 +83,7 @@ def want(what, got, exp):
     if got != exp:
         bad.append(f"{what}: {got!r}, expected {exp!r}")
 if kind == "verify":
-    want("result", d.get("result"), "ok" if expect == "loaded" else "failed")
+    want("result", d.get("result"), "ok" if expect == "loaded" else "flag_missing")
     want("banks", [(b["node"], b["bank"], b["flags"], b["hot_pluggable"]) for b in d.get("banks", [])],
          [(0, 0, 1, True)] if expect == "loaded" else [(0, 0, 0, False)])
 else:

@@ -1,5 +1,5 @@
 # needs: userland
-# timeout: 2700
+# timeout: 3600
 # targets: primary
 # The install path a user takes, in a booted Debian userland (the build
 # root) on Debian's kernel: the DKMS build refuses a tree without Rust

@@ -1,5 +1,5 @@
-# timeout: 1500
-# timeout-full: 5400
+# timeout: 2400
+# timeout-full: 7200
 # amdgpu unloaded and loaded again 15 times (make stress: 50) while rdna1_fg
 # stays loaded: the bank is patched again after every load and forgotten
 # at every unload;

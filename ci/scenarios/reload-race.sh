@@ -1,5 +1,5 @@
-# timeout: 1500
-# timeout-full: 5400
+# timeout: 2400
+# timeout-full: 7200
 # targets: primary
 # rdna1_fg loaded and unloaded in a loop while amdgpu is unloaded and loaded
 # again in another, 8 amdgpu reloads (make stress: 30): every insmod and

@@ -6,6 +6,7 @@
 #   make test            host checks and tests (cargo fmt, clippy, test), then the QEMU scenarios
 #   make vm-demo         build everything and show the module on real KFD in a VM
 #   make boot-soak N=100 boot each kernel target N times with amdgpu, without the module; count failed boots
+#   make stress          the stress, fault and bad-input scenarios with their full counts (primary target)
 #   make clean
 #   make dkms-install    install from this checkout with DKMS (root)
 #   make dkms-remove     remove it from DKMS and every kernel (root)
@@ -22,7 +23,7 @@ KCC ?= $(shell sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\).*/\1/p' $(KDIR)/.con
 
 MAKE_KERNEL = $(MAKE) -C $(KDIR) M=$(CURDIR) $(if $(KCC),CC=$(KCC) HOSTCC=$(KCC))
 
-.PHONY: all modules check-kernel clean test host-test vm-test vm-demo boot-soak buildroot dkms-install dkms-remove dkms-source deb
+.PHONY: all modules check-kernel clean test host-test vm-test vm-demo boot-soak stress buildroot dkms-install dkms-remove dkms-source deb
 
 all: modules
 
@@ -56,6 +57,13 @@ vm-demo:
 N ?= 100
 boot-soak:
 	ci/boot-soak.sh $(N)
+
+# Not part of make test (which runs the same scenarios with bounded counts):
+# the full counts, on the first default target unless RDNA1_FG_TARGETS says.
+STRESS_SCENARIOS := load-unload-stress amdgpu-reload reload-race faults invalid-params
+stress:
+	RDNA1_FG_STRESS=full RDNA1_FG_TARGETS="$${RDNA1_FG_TARGETS:-$$(grep -v -E '^[[:space:]]*(#|$$)' ci/targets/default.list | head -n 1)}" \
+		ci/test.sh $(STRESS_SCENARIOS)
 
 buildroot:
 	ci/buildroot.sh

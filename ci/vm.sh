@@ -38,6 +38,10 @@
 . "$(dirname "$0")/lib.sh"
 
 VM_TIMEOUT=${RDNA1_FG_VM_TIMEOUT:-900}
+# How many cycles the stress scenarios run: "bounded" (make test) or "full"
+# (make stress); the guest reads it from /ci/stress (ci/guest/lib.sh: scaled).
+STRESS=${RDNA1_FG_STRESS:-bounded}
+case $STRESS in bounded | full) ;; *) die "RDNA1_FG_STRESS must be bounded or full, not '$STRESS'" ;; esac
 TCG_THREAD=${RDNA1_FG_TCG_THREAD:-single}
 case $TCG_THREAD in single | multi) ;; *) die "RDNA1_FG_TCG_THREAD must be single or multi, not '$TCG_THREAD'" ;; esac
 VM_JOBS=${RDNA1_FG_VM_JOBS:-$(($(nproc) < 4 ? $(nproc) : 4))}
@@ -50,7 +54,7 @@ BASE_CPIO=$CACHE_DIR/initramfs-base-$(echo "$AMDGPU_CHAIN/$ROOTFS_CHAIN" | md5su
 KERNEL_IMAGE=$BOOT_DIR/usr/lib/modules/$KREL/vmlinuz.unsigned
 LOG_DIR=$OUT_DIR/logs
 # What in a guest log means the kernel went wrong.
-BAD_KERNEL_LOG='Oops|BUG:|WARNING:|Kernel panic|general protection fault|Call Trace:|UBSAN:|KASAN:|RIP: 00'
+BAD_KERNEL_LOG='Oops|BUG:|WARNING:|Kernel panic|general protection fault|Call Trace:|UBSAN:|KASAN:|RIP: 00|refcount_t:|list_del corruption|list_add corruption|possible circular locking|inconsistent lock state'
 # Kernel stall detectors timed for an emulated guest on a shared host. Under
 # TCG on a loaded 2-core host, the signature check of amdgpu.ko alone kept a
 # vCPU busy for over 30 s, past the default soft lockup limit (20 s), and the
@@ -115,6 +119,7 @@ run_one() {
 	cp "$CI_DIR/guest/lib.sh" "$work/ci/lib.sh"
 	cp "$script" "$work/ci/scenario.sh"
 	echo "$run" >"$work/ci/name"
+	echo "$STRESS" >"$work/ci/stress"
 	grep -q '^# module: none' "$script" || cp "$OUT_DIR/rdna1_fg.ko" "$work/rdna1_fg.ko"
 	local qemu_extra=(-m 2048)
 	if grep -q '^# needs: userland' "$script"; then
@@ -133,6 +138,10 @@ run_one() {
 	local limit
 	limit=$(sed -n 's/^# timeout: \([0-9]*\)$/\1/p' "$script")
 	limit=${limit:-$VM_TIMEOUT}
+	# The full counts of make stress take longer: "# timeout-full: SECONDS".
+	if [ "$STRESS" = full ]; then
+		limit=$(sed -n 's/^# timeout-full: \([0-9]*\)$/\1/p' "$script" | grep . || echo "$limit")
+	fi
 	local start=$SECONDS
 	timeout --foreground -k 10 "$limit" qemu-system-x86_64 -accel "tcg,thread=$TCG_THREAD" \
 		-cpu max -smp 2 "${qemu_extra[@]}" \

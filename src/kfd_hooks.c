@@ -38,6 +38,7 @@
 static_assert(sizeof(struct rdna1_fg_hook_stats) == RDNA1_FG_HOOK_STATS_SIZE);
 static_assert(RDNA1_FG_HIT_COUNT == 6);
 static_assert(RDNA1_FG_PROBE_COUNT == 4);
+static_assert(RDNA1_FG_FAIL_PROBE_SHIFT == 8);
 
 /* The Rust `module!` has no version field; the C half gives it (Kbuild). */
 MODULE_VERSION(RDNA1_FG_VERSION);
@@ -207,6 +208,12 @@ static void rfg_unregister_probes_locked(void)
 	atomic64_inc(&rfg_topology_gen);
 }
 
+/* Test only: -ENOENT if the flags say that @probe's registration fails. */
+static int rfg_forced_error(u32 probe)
+{
+	return (rfg_flags >> RDNA1_FG_FAIL_PROBE_SHIFT) == probe + 1 ? -ENOENT : 0;
+}
+
 /*
  * Called with rfg_probe_mutex held. Returns 0, or the kprobe core's error
  * with *failed set to the probe that failed (-ENOENT: its symbol was not
@@ -222,7 +229,7 @@ static int rfg_register_probes_locked(u32 *failed)
 	rfg_reset_probes();
 	*failed = RDNA1_FG_PROBE_SHOW;
 	if (show) {
-		ret = register_kprobe(&rfg_show_probe);
+		ret = rfg_forced_error(RDNA1_FG_PROBE_SHOW) ?: register_kprobe(&rfg_show_probe);
 		if (ret)
 			return ret;
 		/*
@@ -236,15 +243,15 @@ static int rfg_register_probes_locked(u32 *failed)
 		}
 	}
 	*failed = RDNA1_FG_PROBE_SHUTDOWN;
-	ret = register_kprobe(&rfg_shutdown_probe);
+	ret = rfg_forced_error(RDNA1_FG_PROBE_SHUTDOWN) ?: register_kprobe(&rfg_shutdown_probe);
 	if (ret)
 		goto out_show;
 	*failed = RDNA1_FG_PROBE_REMOVE;
-	ret = register_kretprobe(&rfg_remove_probe);
+	ret = rfg_forced_error(RDNA1_FG_PROBE_REMOVE) ?: register_kretprobe(&rfg_remove_probe);
 	if (ret)
 		goto out_shutdown;
 	*failed = RDNA1_FG_PROBE_ADD;
-	ret = register_kretprobe(&rfg_add_probe);
+	ret = rfg_forced_error(RDNA1_FG_PROBE_ADD) ?: register_kretprobe(&rfg_add_probe);
 	if (ret)
 		goto out_remove;
 	WRITE_ONCE(rfg_show_probe_registered, show);

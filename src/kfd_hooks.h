@@ -14,6 +14,11 @@
 
 /* rdna1_fg_hooks_start() flags. */
 #define RDNA1_FG_NO_SHOW_PROBE 1 /* test only: leave mem_show unprobed */
+/*
+ * Test only: (N << RDNA1_FG_FAIL_PROBE_SHIFT), N = probe + 1, makes that
+ * probe's registration fail with -ENOENT, as if amdgpu lacked the function.
+ */
+#define RDNA1_FG_FAIL_PROBE_SHIFT 8
 
 /* The probes, in registration order (index into rdna1_fg_probe_names). */
 enum rdna1_fg_probe {

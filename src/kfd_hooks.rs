@@ -8,6 +8,7 @@
 //! and values they share at compile time.
 
 use crate::logic::messages::Trigger;
+use crate::logic::rules::Config;
 use crate::logic::status::{HookHits, WriteProbe};
 use crate::Shared;
 use kernel::prelude::*;
@@ -19,6 +20,9 @@ use kernel::types::ForeignOwnable;
 const WAITING: c_int = 1;
 /// `RDNA1_FG_NO_SHOW_PROBE`: test only, leave `mem_show` unprobed.
 const NO_SHOW_PROBE: u32 = 1;
+/// `RDNA1_FG_FAIL_PROBE_SHIFT`: test only, the flags' bits from here name
+/// a probe (1-based) whose registration fails.
+const FAIL_PROBE_SHIFT: u32 = 8;
 
 /// Indices of `struct rdna1_fg_hook_stats.hits` (`enum rdna1_fg_hit`).
 const HIT_ADD_DEVICE: usize = 0;
@@ -52,7 +56,14 @@ struct RawHookStats {
 
 /// `RDNA1_FG_HOOK_STATS_SIZE`, asserted in `kfd_hooks.c` too.
 const _: () = assert!(size_of::<RawHookStats>() == 120);
-const _: () = assert!(HIT_COUNT == 6 && PROBE_COUNT == 4 && WAITING == 1 && NO_SHOW_PROBE == 1);
+const _: () = assert!(
+    HIT_COUNT == 6
+        && PROBE_COUNT == 4
+        && PROBE_COUNT == crate::logic::rules::PROBE_COUNT
+        && WAITING == 1
+        && NO_SHOW_PROBE == 1
+        && FAIL_PROBE_SHIFT == 8
+);
 
 extern "C" {
     fn rdna1_fg_hooks_start(ctx: *mut c_void, flags: u32, failed_probe: *mut u32) -> c_int;
@@ -115,14 +126,15 @@ unsafe impl Send for KfdHooks {}
 unsafe impl Sync for KfdHooks {}
 
 impl KfdHooks {
-    /// Registers the hooks; the work runs `shared.topology_work()`.
-    /// `write_probe`: register the probe on `mem_show` (false only in tests).
-    pub(crate) fn start(
-        shared: Arc<Shared>,
-        write_probe: bool,
-    ) -> Result<(Self, Start), ProbeError> {
+    /// Registers the hooks; the work runs `shared.topology_work()`. The
+    /// test settings of `config` leave the probe on `mem_show` out or make
+    /// one registration fail.
+    pub(crate) fn start(shared: Arc<Shared>, config: &Config) -> Result<(Self, Start), ProbeError> {
         let ctx = shared.into_foreign().cast::<c_void>();
-        let flags = if write_probe { 0 } else { NO_SHOW_PROBE };
+        let mut flags = config.fail_probe << FAIL_PROBE_SHIFT;
+        if !config.write_probe {
+            flags |= NO_SHOW_PROBE;
+        }
         let mut failed = 0u32;
         // SAFETY: `ctx` stays valid until `rdna1_fg_hooks_stop` has run (in
         // `Drop`, or in the C side's own error path below) and is taken back

@@ -225,6 +225,11 @@ pub(crate) struct Patcher {
 }
 
 impl Patcher {
+    /// The rule in force.
+    pub(crate) fn config(&self) -> &Config {
+        &self.config
+    }
+
     /// A patcher for `config`.
     pub(crate) fn new(config: Config) -> Result<Self> {
         Ok(Self {

@@ -99,6 +99,7 @@ use kernel::debugfs::{Dir, File};
 use kernel::new_mutex;
 use kernel::prelude::*;
 use kernel::sync::{Arc, Mutex};
+use kernel::time::{delay::fsleep, Delta};
 
 mod kfd_hooks;
 mod kfd_mem;
@@ -142,6 +143,14 @@ module! {
         test_no_write_probe: u32 {
             default: 0,
             description: "Test only: 1 leaves KFD's mem_show unprobed, so that nothing can be written",
+        },
+        test_fail_probe: u32 {
+            default: 0,
+            description: "Test only: N in 1..4 fails the registration of probe N as if amdgpu lacked the function",
+        },
+        test_delay_ms: u32 {
+            default: 0,
+            description: "Test only: each pass of the topology work waits this long (0..10000 ms) in its middle",
         },
     },
 }
@@ -235,6 +244,12 @@ impl Shared {
                 log_probe_error(e, false);
             }
         }
+        let delay_ms = state.patcher.config().delay_ms;
+        if delay_ms != 0 {
+            // Test only: a long pass, decided on what the hooks said before
+            // it (amdgpu may go, the module may be unloaded meanwhile).
+            fsleep(Delta::from_millis(i64::from(delay_ms)));
+        }
         if !hooks.kfd_live {
             state
                 .patcher
@@ -305,6 +320,8 @@ impl kernel::Module for Rdna1Fg {
             layout_shift: param(module_parameters::layout_shift.value()),
             adopt: param(module_parameters::adopt.value()),
             test_no_write_probe: param(module_parameters::test_no_write_probe.value()),
+            test_fail_probe: param(module_parameters::test_fail_probe.value()),
+            test_delay_ms: param(module_parameters::test_delay_ms.value()),
         };
         let config = match Config::from_params(raw) {
             Ok(config) => config,
@@ -339,7 +356,7 @@ impl kernel::Module for Rdna1Fg {
             GFP_KERNEL,
         )?;
 
-        let (hooks, start) = match KfdHooks::start(shared.clone(), config.write_probe) {
+        let (hooks, start) = match KfdHooks::start(shared.clone(), &config) {
             Ok(started) => started,
             Err(e) => {
                 log_probe_error(e, true);

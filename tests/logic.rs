@@ -152,6 +152,39 @@ fn invalid_parameters_are_refused_with_a_reason() {
 }
 
 #[test]
+fn test_settings_are_bounded_and_shown_in_the_parameters_line() {
+    let with = |fail_probe, delay_ms| RawParams {
+        test_fail_probe: fail_probe,
+        test_delay_ms: delay_ms,
+        ..raw(0, 1, 0)
+    };
+    let c = Config::from_params(with(4, 10_000)).unwrap();
+    assert_eq!((c.fail_probe, c.delay_ms), (4, 10_000));
+    assert_eq!(
+        ParamsLine(&c).to_string(),
+        "KFD: RDNA1 rule: device_id=0x0 heap_mask=0x1 (SYSTEM) dry_run=0 \
+         test_fail_probe=4 (test setting) test_delay_ms=10000 (test setting)"
+    );
+    let plain = Config::from_params(with(0, 0)).unwrap();
+    assert_eq!(
+        ParamsLine(&plain).to_string(),
+        "KFD: RDNA1 rule: device_id=0x0 heap_mask=0x1 (SYSTEM) dry_run=0"
+    );
+    let err = Config::from_params(with(5, 0)).unwrap_err();
+    assert_eq!(err, ParamError::FailProbeOutOfRange(5));
+    assert_eq!(
+        err.to_string(),
+        "invalid test_fail_probe=5: use 0 (none) or a probe 1..4"
+    );
+    let err = Config::from_params(with(0, 10_001)).unwrap_err();
+    assert_eq!(err, ParamError::DelayTooLong(10_001));
+    assert_eq!(
+        err.to_string(),
+        "invalid test_delay_ms=10001: at most 10000"
+    );
+}
+
+#[test]
 fn decide_patches_only_enabled_heaps_without_the_bit() {
     let c = Config::from_params(raw(0x731F, DEFAULT_HEAP_MASK, 0)).unwrap();
     assert_eq!(decide(&c, 0, 0), BankAction::Skip);

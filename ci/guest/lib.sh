@@ -10,6 +10,13 @@ TOPO=/sys/class/kfd/kfd/topology
 MODULE=/rdna1_fg.ko
 passed=0
 failed=0
+# "bounded" (make test) or "full" (make stress).
+STRESS=$(cat /ci/stress 2>/dev/null || echo bounded)
+
+# scaled BOUNDED FULL: a cycle count for the run's stress level.
+scaled() {
+	if [ "$STRESS" = full ]; then echo "$2"; else echo "$1"; fi
+}
 
 say() { echo "| $*"; }
 

@@ -57,6 +57,12 @@ impl fmt::Display for ParamsLine<'_> {
         if !c.write_probe {
             f.write_str(" test_no_write_probe=1 (test setting)")?;
         }
+        if c.fail_probe != 0 {
+            write!(f, " test_fail_probe={} (test setting)", c.fail_probe)?;
+        }
+        if c.delay_ms != 0 {
+            write!(f, " test_delay_ms={} (test setting)", c.delay_ms)?;
+        }
         Ok(())
     }
 }

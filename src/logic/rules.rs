@@ -28,6 +28,15 @@ pub struct RawParams {
     /// `test_no_write_probe`: test only; 1 leaves KFD's `mem_show` unprobed,
     /// so that nothing can be written.
     pub test_no_write_probe: u32,
+    /// `test_fail_probe`: test only; N in 1..=4 makes the registration of
+    /// probe N (1 `mem_show`, 2 `kfd_topology_shutdown`, 3
+    /// `kfd_topology_remove_device`, 4 `kfd_topology_add_device`) fail as if
+    /// amdgpu had no such function (`-ENOENT`); 0: none.
+    pub test_fail_probe: u32,
+    /// `test_delay_ms`: test only; every pass of the topology work waits this
+    /// long in its middle (after it has looked at the hooks, before it walks
+    /// the topology), to widen the windows the fault tests aim at.
+    pub test_delay_ms: u32,
 }
 
 impl Default for RawParams {
@@ -40,6 +49,8 @@ impl Default for RawParams {
             layout_shift: 0,
             adopt: 0,
             test_no_write_probe: 0,
+            test_fail_probe: 0,
+            test_delay_ms: 0,
         }
     }
 }
@@ -61,7 +72,17 @@ pub enum ParamError {
     AdoptNotBool(u32),
     /// `test_no_write_probe` is neither 0 nor 1.
     NoWriteProbeNotBool(u32),
+    /// `test_fail_probe` names no probe.
+    FailProbeOutOfRange(u32),
+    /// `test_delay_ms` is above [`MAX_TEST_DELAY_MS`].
+    DelayTooLong(u32),
 }
+
+/// The longest `test_delay_ms` accepted.
+pub const MAX_TEST_DELAY_MS: u32 = 10_000;
+
+/// Probes `test_fail_probe` can name (1..=this).
+pub const PROBE_COUNT: u32 = 4;
 
 impl fmt::Display for ParamError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -85,6 +106,14 @@ impl fmt::Display for ParamError {
             Self::NoWriteProbeNotBool(v) => {
                 write!(f, "invalid test_no_write_probe={v}: use 0 or 1")
             }
+            Self::FailProbeOutOfRange(v) => write!(
+                f,
+                "invalid test_fail_probe={v}: use 0 (none) or a probe 1..{PROBE_COUNT}"
+            ),
+            Self::DelayTooLong(v) => write!(
+                f,
+                "invalid test_delay_ms={v}: at most {MAX_TEST_DELAY_MS}"
+            ),
             Self::LayoutShiftOutOfRange(v) => write!(
                 f,
                 "invalid layout_shift={v}: moves a field outside the struct's first {} bytes",
@@ -112,6 +141,10 @@ pub struct Config {
     /// Register the probe on `mem_show` that every write needs (false only
     /// in tests).
     pub write_probe: bool,
+    /// Test only: the probe (1-based, 0: none) whose registration fails.
+    pub fail_probe: u32,
+    /// Test only: the wait in the middle of each pass, in milliseconds.
+    pub delay_ms: u32,
 }
 
 impl Config {
@@ -129,6 +162,12 @@ impl Config {
         let adopt = flag(raw.adopt).ok_or(ParamError::AdoptNotBool(raw.adopt))?;
         let no_write_probe = flag(raw.test_no_write_probe)
             .ok_or(ParamError::NoWriteProbeNotBool(raw.test_no_write_probe))?;
+        if raw.test_fail_probe > PROBE_COUNT {
+            return Err(ParamError::FailProbeOutOfRange(raw.test_fail_probe));
+        }
+        if raw.test_delay_ms > MAX_TEST_DELAY_MS {
+            return Err(ParamError::DelayTooLong(raw.test_delay_ms));
+        }
         let layout = KFD_MEM_PROPERTIES
             .shifted(raw.layout_shift)
             .ok_or(ParamError::LayoutShiftOutOfRange(raw.layout_shift))?;
@@ -140,6 +179,8 @@ impl Config {
             layout_shift: raw.layout_shift,
             adopt,
             write_probe: !no_write_probe,
+            fail_probe: raw.test_fail_probe,
+            delay_ms: raw.test_delay_ms,
         })
     }
 

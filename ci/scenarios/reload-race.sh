@@ -1,0 +1,59 @@
+# timeout: 2400
+# timeout-full: 7200
+# targets: primary
+# rdna1_fg loaded and unloaded in a loop while amdgpu is unloaded and loaded
+# again in another, 8 amdgpu reloads (make stress: 30): every insmod and
+# rmmod of both succeeds, a reader only ever sees flags 0 or 1, and once both
+# loops are done the topology text equals the text before; rdna1_fg then
+# still patches and restores. Any kernel report fails the scenario (ci/vm.sh).
+. /ci/lib.sh
+load_amdgpu || exit 1
+before=$(topology_text)
+
+rm -f /tmp/stop /tmp/flags /tmp/rfg-cycles /tmp/rfg-bad
+(
+	while [ ! -e /tmp/stop ]; do
+		for f in "$TOPO"/nodes/*/mem_banks/*/properties; do
+			[ -e "$f" ] && awk '$1 == "flags" { print $2 }' "$f" 2>/dev/null
+		done
+	done >/tmp/flags
+) &
+reader=$!
+(
+	n=0
+	bad=0
+	while [ ! -e /tmp/stop ]; do
+		insmod "$MODULE" device_id=0 heap_mask=0x1 || bad=$((bad + 1))
+		rmmod rdna1_fg || bad=$((bad + 1))
+		n=$((n + 1))
+	done
+	echo "$n" >/tmp/rfg-cycles
+	echo "$bad" >/tmp/rfg-bad
+) &
+cycler=$!
+
+reloads=$(scaled 8 30)
+i=1
+bad_amdgpu=0
+while [ "$i" -le "$reloads" ]; do
+	unload_amdgpu || bad_amdgpu=$((bad_amdgpu + 1))
+	reload_amdgpu || bad_amdgpu=$((bad_amdgpu + 1))
+	i=$((i + 1))
+done
+touch /tmp/stop
+wait "$cycler" "$reader"
+check_eq "$reloads amdgpu reloads without an error" "$bad_amdgpu" 0
+cycles=$(cat /tmp/rfg-cycles)
+say "rdna1_fg went through $cycles load/unload cycles meanwhile"
+[ "$cycles" -ge "$reloads" ] && pass "the loops overlapped ($cycles rdna1_fg cycles)" ||
+	fail "only $cycles rdna1_fg cycles during $reloads amdgpu reloads"
+check_eq "every rdna1_fg insmod and rmmod succeeded" "$(cat /tmp/rfg-bad)" 0
+check_eq "every read saw flags 0 or 1" "$(grep -cv '^[01]$' /tmp/flags)" 0
+check_eq "sysfs text after the race equals the text before" "$(topology_text)" "$before"
+
+insmod "$MODULE" device_id=0 heap_mask=0x1
+check_eq "insmod after the race" "$?" 0
+check_eq "patched after the race" "$(bank_field 0 0 flags)" 1
+rmmod rdna1_fg
+check_eq "restored after the race" "$(bank_field 0 0 flags)" 0
+finish

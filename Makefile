@@ -6,6 +6,7 @@
 #   make test            host checks and tests (cargo fmt, clippy, test), then the QEMU scenarios
 #   make vm-demo         build everything and show the module on real KFD in a VM
 #   make boot-soak N=100 boot each kernel target N times with amdgpu, without the module; count failed boots
+#   make bench           benchmarks on the primary target; writes BENCHMARKS.md and BENCHMARKS.svg (root)
 #   make clean
 #   make dkms-install    install from this checkout with DKMS (root)
 #   make dkms-remove     remove it from DKMS and every kernel (root)
@@ -22,7 +23,7 @@ KCC ?= $(shell sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\).*/\1/p' $(KDIR)/.con
 
 MAKE_KERNEL = $(MAKE) -C $(KDIR) M=$(CURDIR) $(if $(KCC),CC=$(KCC) HOSTCC=$(KCC))
 
-.PHONY: all modules check-kernel clean test host-test vm-test vm-demo boot-soak buildroot dkms-install dkms-remove dkms-source deb
+.PHONY: all modules check-kernel clean test host-test vm-test vm-demo boot-soak bench buildroot dkms-install dkms-remove dkms-source deb
 
 all: modules
 
@@ -38,11 +39,12 @@ check-kernel:
 clean:
 	$(MAKE_KERNEL) clean 2>/dev/null || rm -f *.ko *.o src/*.o .*.cmd src/.*.cmd *.mod *.mod.c modules.order Module.symvers
 
+# The workspace: the host crate and the benchmarks' report generator (bench/).
 host-test:
-	cargo fmt --check
+	cargo fmt --all --check
 	rustfmt --edition 2021 --check src/rdna1_fg.rs
-	cargo clippy --all-targets -- -D warnings
-	cargo test
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo test --workspace
 
 vm-test:
 	ci/test.sh
@@ -56,6 +58,11 @@ vm-demo:
 N ?= 100
 boot-soak:
 	ci/boot-soak.sh $(N)
+
+# Not part of make test: ci/bench.sh runs the benchmarks (about an hour and a
+# half on 2 cores; counts: BENCH_* variables, see ci/bench.sh).
+bench:
+	ci/bench.sh
 
 buildroot:
 	ci/buildroot.sh

@@ -2,7 +2,7 @@
 //! distribution of the time to effect, the install cost against the
 //! original way, and the with/without ratios.
 
-use crate::figures::Figures;
+use crate::figures::{Figures, AMDGPU_DIR};
 use crate::stats::Summary;
 use plotters::prelude::*;
 
@@ -13,6 +13,7 @@ const HEIGHT: u32 = 1020;
 const FONT: &str = "sans-serif";
 const BAR: RGBColor = RGBColor(70, 110, 170);
 const ORIGINAL: RGBColor = RGBColor(190, 90, 60);
+const REBOOT: RGBColor = RGBColor(230, 170, 140);
 const GREY: RGBColor = RGBColor(120, 120, 120);
 
 /// Counts of `values` in `bins` equal bins from their min to their max.
@@ -132,63 +133,81 @@ where
     let Some(i) = f.install else {
         return not_measured(area, "Install cost");
     };
-    // Bars: median; whiskers: min to max.
-    let mut bars: Vec<(String, Summary, RGBColor)> = vec![
-        (
-            format!("rdna1_fg: DKMS build + install (n={})", i.dkms.n),
-            i.dkms,
-            BAR,
-        ),
-        (
-            format!("original: amdgpu rebuild (n={})", i.amdgpu.n),
-            i.amdgpu,
-            ORIGINAL,
-        ),
-    ];
-    if let Some(b) = f.boot_floor {
-        bars.push((
-            format!("original: reboot floor, VM boot to KFD ready (n={})", b.n),
-            b,
-            ORIGINAL,
-        ));
-    }
-    let right = bars.iter().map(|b| b.1.max).fold(0.0, f64::max) * 1.1;
+    let name = if f.rebuilt_dir == AMDGPU_DIR {
+        "amdgpu".to_string()
+    } else {
+        f.rebuilt_dir.clone()
+    };
+    let reboot = f.boot_floor.map(|b| b.median).unwrap_or(0.0);
+    let right = (i.dkms.max.max(i.amdgpu.max + reboot)) * 1.1;
     let mut chart = ChartBuilder::on(area)
         .caption(
             match i.ratio_with_reboot {
                 Some(rr) => format!(
-                    "Install cost: amdgpu rebuild = {:.1}× the DKMS install; {:.1}× with the reboot",
+                    "Install cost: rebuilding {name} = {:.1}× the DKMS install; {:.1}× with the reboot",
                     i.ratio, rr
                 ),
-                None => format!("Install cost: amdgpu rebuild = {:.1}× the DKMS install", i.ratio),
+                None => format!("Install cost: rebuilding {name} = {:.1}× the DKMS install", i.ratio),
             },
             (FONT, 18),
         )
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(10)
-        .build_cartesian_2d(0.0..right, 0.0..bars.len() as f64)?;
+        .build_cartesian_2d(0.0..right, 0.0..2.0)?;
     chart
         .configure_mesh()
         .disable_y_mesh()
         .y_labels(0)
-        .x_desc("seconds (bar: median; line: min to max)")
+        .x_desc("seconds (bars: medians; black line: min to max)")
         .x_label_formatter(&|x| format!("{x:.0}"))
         .draw()?;
-    for (k, (label, s, color)) in bars.iter().enumerate() {
-        let y = (bars.len() - 1 - k) as f64;
+    // Top: the module; bottom: the original way, its reboot stacked on.
+    let rows = [
+        (
+            1.0,
+            format!(
+                "rdna1_fg: dkms build + install, {:.1} s (n={})",
+                i.dkms.median, i.dkms.n
+            ),
+            i.dkms,
+            BAR,
+        ),
+        (
+            0.0,
+            match f.boot_floor {
+                Some(b) => format!(
+                    "original: rebuild {name}, {:.1} s (n={}), + reboot, at least {:.1} s (n={})",
+                    i.amdgpu.median, i.amdgpu.n, b.median, b.n
+                ),
+                None => format!(
+                    "original: rebuild {name}, {:.1} s (n={})",
+                    i.amdgpu.median, i.amdgpu.n
+                ),
+            },
+            i.amdgpu,
+            ORIGINAL,
+        ),
+    ];
+    for (y, label, s, color) in &rows {
         chart.draw_series(std::iter::once(Rectangle::new(
-            [(0.0, y + 0.25), (s.median, y + 0.75)],
+            [(0.0, y + 0.2), (s.median, y + 0.7)],
             color.filled(),
         )))?;
         chart.draw_series(std::iter::once(PathElement::new(
-            vec![(s.min, y + 0.5), (s.max, y + 0.5)],
+            vec![(s.min, y + 0.45), (s.max, y + 0.45)],
             BLACK.stroke_width(2),
         )))?;
         chart.draw_series(std::iter::once(Text::new(
-            format!("{label}: {:.1} s", s.median),
+            label.clone(),
             (right * 0.01, y + 0.95),
             (FONT, 14).into_font(),
+        )))?;
+    }
+    if reboot > 0.0 {
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(i.amdgpu.median, 0.2), (i.amdgpu.median + reboot, 0.7)],
+            REBOOT.filled(),
         )))?;
     }
     Ok(())

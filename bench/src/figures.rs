@@ -43,7 +43,8 @@ pub struct Install {
     pub dkms_remove: Option<Summary>,
     /// `apt-get install` of the package (DKMS builds and installs in it).
     pub apt_install: Option<Summary>,
-    /// `make M=drivers/gpu/drm/amd/amdgpu modules`, in seconds.
+    /// `make M=drivers/gpu/drm/amd/amdgpu modules` (or the run's other
+    /// directory), in seconds.
     pub amdgpu: Summary,
     pub extract: Option<Summary>,
     pub prepare: Option<Summary>,
@@ -73,9 +74,15 @@ pub struct Footprint {
     pub patcher_bytes: Option<u64>,
 }
 
+/// The directory the original way rebuilds, unless the run chose another
+/// (`BENCH_AMDGPU_DIR`, to try the benchmark quickly).
+pub const AMDGPU_DIR: &str = "drivers/gpu/drm/amd/amdgpu";
+
 #[derive(Clone, Debug)]
 pub struct Figures {
     pub install: Option<Install>,
+    /// The directory rebuilt for the original way.
+    pub rebuilt_dir: String,
     /// Time to effect, in microseconds.
     pub effect: Option<Summary>,
     pub amdgpu_load: Option<WithWithout>,
@@ -107,6 +114,10 @@ impl Figures {
         let boot_floor = Summary::of(&boot).map(|b| b.in_units_of(MS_PER_S));
         Self {
             install: install(s, boot_floor),
+            rebuilt_dir: s
+                .meta("count.BENCH_AMDGPU_DIR")
+                .unwrap_or(AMDGPU_DIR)
+                .to_string(),
             effect: Summary::of(&s.get("effect_ns")).map(|x| x.in_units_of(NS_PER_US)),
             amdgpu_load: WithWithout::from(
                 s,

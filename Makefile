@@ -7,6 +7,7 @@
 #   make vm-demo         build everything and show the module on real KFD in a VM
 #   make boot-soak N=100 boot each kernel target N times with amdgpu, without the module; count failed boots
 #   make stress          the stress, fault and bad-input scenarios with their full counts (primary target)
+#   make bench           benchmarks on the primary target; writes BENCHMARKS.md and BENCHMARKS.svg (root)
 #   make clean
 #   make dkms-install    install from this checkout with DKMS (root)
 #   make dkms-remove     remove it from DKMS and every kernel (root)
@@ -23,7 +24,7 @@ KCC ?= $(shell sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\).*/\1/p' $(KDIR)/.con
 
 MAKE_KERNEL = $(MAKE) -C $(KDIR) M=$(CURDIR) $(if $(KCC),CC=$(KCC) HOSTCC=$(KCC))
 
-.PHONY: all modules check-kernel clean test host-test vm-test vm-demo boot-soak stress buildroot dkms-install dkms-remove dkms-source deb
+.PHONY: all modules check-kernel clean test host-test vm-test vm-demo boot-soak stress bench buildroot dkms-install dkms-remove dkms-source deb
 
 all: modules
 
@@ -39,11 +40,12 @@ check-kernel:
 clean:
 	$(MAKE_KERNEL) clean 2>/dev/null || rm -f *.ko *.o src/*.o .*.cmd src/.*.cmd *.mod *.mod.c modules.order Module.symvers
 
+# The workspace: the host crate and the benchmarks' report generator (bench/).
 host-test:
-	cargo fmt --check
+	cargo fmt --all --check
 	rustfmt --edition 2021 --check src/rdna1_fg.rs
-	cargo clippy --all-targets -- -D warnings
-	cargo test
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo test --workspace
 
 vm-test:
 	ci/test.sh
@@ -64,6 +66,10 @@ STRESS_SCENARIOS := load-unload-stress amdgpu-reload reload-race faults invalid-
 stress:
 	RDNA1_FG_STRESS=full RDNA1_FG_TARGETS="$${RDNA1_FG_TARGETS:-$$(grep -v -E '^[[:space:]]*(#|$$)' ci/targets/default.list | head -n 1)}" \
 		ci/test.sh $(STRESS_SCENARIOS)
+# Not part of make test: ci/bench.sh runs the benchmarks (about an hour and a
+# half on 2 cores; counts: BENCH_* variables, see ci/bench.sh).
+bench:
+	ci/bench.sh
 
 buildroot:
 	ci/buildroot.sh

@@ -5,7 +5,9 @@
 # gets the packages of $OUT_DIR in /ci/ and the kernel release in
 # RDNA1_FG_KREL (uname -r there is this host's kernel).
 #
-# Usage: ci/chroot.sh SCENARIO...   (names of files in ci/chroot-scenarios/)
+# Usage: ci/chroot.sh SCENARIO...
+#   SCENARIO: the name of a file in ci/chroot-scenarios/ (without .sh), or
+#   the path of a script (ci/bench/ has some).
 # Prints the scenario's own lines and keeps its log in $OUT_DIR/logs/; ends
 # with "scenarios: N passed, M failed" as ci/vm.sh does.
 . "$(dirname "$0")/lib.sh"
@@ -17,27 +19,25 @@ WORK=
 # Everything mounted for a scenario goes away with its overlay.
 cleanup() {
 	[ -n "$WORK" ] || return 0
-	umount -R -l "$WORK/merged" 2>/dev/null || true
-	rm -rf "$WORK"
+	overlay_root_remove "$WORK"
 	WORK=
 }
 trap cleanup EXIT
 
-# run_one NAME: returns non-zero on failure.
+# run_one SCENARIO: returns non-zero on failure.
 run_one() {
-	local name=$1 script=$CI_DIR/chroot-scenarios/$1.sh log rc=0 start=$SECONDS
+	local script name log rc=0 start=$SECONDS
+	case $1 in
+	*/*) script=$1 ;;
+	*) script=$CI_DIR/chroot-scenarios/$1.sh ;;
+	esac
 	[ -f "$script" ] || die "no scenario $script"
+	name=$(basename "$script" .sh)
 	log=$LOG_DIR/$name.log
 	mkdir -p "$LOG_DIR"
 	WORK=$(mktemp -d /var/tmp/rdna1_fg-chroot.XXXXXX)
+	overlay_root "$WORK"
 	local new=$WORK/merged
-	mkdir -p "$WORK/upper" "$WORK/work" "$new"
-	mount -t overlay overlay -o "lowerdir=$ROOT_DIR,upperdir=$WORK/upper,workdir=$WORK/work" "$new"
-	mount -t proc proc "$new/proc"
-	mount -t sysfs sys "$new/sys"
-	mount --bind /dev "$new/dev"
-	mount -t tmpfs tmpfs "$new/tmp"
-	mount -t tmpfs tmpfs "$new/run"
 	mkdir -p "$new/ci"
 	cp "$CI_DIR/guest/lib.sh" "$new/ci/lib.sh"
 	cp "$script" "$new/ci/scenario.sh"

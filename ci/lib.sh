@@ -93,7 +93,9 @@ load_target() {
 	[ "$STATUS" = tested ] || die "target $1 is skipped: $SKIP_REASON"
 	# Cache: heavy, reusable steps live under one directory keyed by kernel release.
 	CACHE_DIR="$RDNA1_FG_CACHE/$KREL"
-	ROOT_DIR="$CACHE_DIR/root"    # the Debian build root (chroot)
+	# The Debian build root (chroot). RDNA1_FG_ROOT: another tree to use
+	# instead, such as a throwaway overlay of it (overlay_root).
+	ROOT_DIR=${RDNA1_FG_ROOT:-$CACHE_DIR/root}
 	BOOT_DIR="$CACHE_DIR/boot"    # Debian's kernel image and modules, unpacked
 	OUT_DIR=${RDNA1_FG_OUT:-$REPO_DIR/ci/out/$KREL} # per-checkout build and test output
 }
@@ -138,6 +140,25 @@ umount_root() {
 		mountpoint -q "$ROOT_DIR/$m" && umount -l "$ROOT_DIR/$m"
 	done
 	return 0
+}
+
+# overlay_root WORK: a throwaway overlay of the build root at WORK/merged
+# (its changes in WORK/upper), with /proc, /sys, /dev, and a tmpfs on /tmp
+# and /run, so that what runs there never changes the build root.
+# overlay_root_remove WORK unmounts it all and deletes WORK.
+overlay_root() {
+	local new=$1/merged
+	mkdir -p "$1/upper" "$1/work" "$new"
+	mount -t overlay overlay -o "lowerdir=$ROOT_DIR,upperdir=$1/upper,workdir=$1/work" "$new"
+	mount -t proc proc "$new/proc"
+	mount -t sysfs sys "$new/sys"
+	mount --bind /dev "$new/dev"
+	mount -t tmpfs tmpfs "$new/tmp"
+	mount -t tmpfs tmpfs "$new/run"
+}
+overlay_root_remove() {
+	umount -R -l "$1/merged" 2>/dev/null || true
+	rm -rf "$1"
 }
 
 # in_root CMD...: run a command inside the build root.

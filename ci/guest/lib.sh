@@ -143,3 +143,41 @@ check_status() {
 		sed 's/^/|   status: /' "$STATUS"
 	fi
 }
+
+# Benchmarks (ci/bench/): `sample KEY VALUE` prints a raw sample as
+# "| BENCH KEY VALUE" for ci/bench.sh to collect; `now_cs` sets NOW to the
+# guest's uptime in centiseconds (/proc/uptime: busybox date has no %N), with
+# no process started.
+sample() { say "BENCH $1 $2"; }
+now_cs() {
+	local up rest
+	read -r up rest </proc/uptime
+	# Always two decimals; the 1 in front keeps a leading 0 from reading as octal.
+	NOW=$((${up%.*} * 100 + 1${up#*.} - 100))
+}
+
+# bench_boot: the samples every benchmark boot gives (a floor for the reboot
+# the original way needs): the time from the kernel's start to the scenario,
+# and the time the amdgpu chain takes to load, up to KFD's node 0. Loads it.
+bench_boot() {
+	local t0
+	now_cs
+	sample boot_to_init_ms $((NOW * 10))
+	t0=$NOW
+	load_amdgpu || return 1
+	now_cs
+	sample amdgpu_chain_load_ms $(((NOW - t0) * 10))
+	sample guest_cpus "$(nproc)"
+	sample guest_mem_kb "$(awk '$1 == "MemTotal:" { print $2 }' /proc/meminfo)"
+}
+
+# wait_quietly SECONDS COMMAND...: polls COMMAND every 10 ms; fails after SECONDS.
+wait_quietly() {
+	local limit=$(($1 * 100)) tries=0
+	shift
+	while ! "$@"; do
+		tries=$((tries + 1))
+		[ "$tries" -lt "$limit" ] || return 1
+		usleep 10000
+	done
+}

@@ -59,8 +59,9 @@ N ?= 100
 boot-soak:
 	ci/boot-soak.sh $(N)
 
-# Not part of make test: ci/bench.sh runs the benchmarks (about an hour and a
-# half on 2 cores; counts: BENCH_* variables, see ci/bench.sh).
+# Not part of make test: ci/bench.sh runs the benchmarks (101 minutes on 2
+# shared cores, 55 of them the amdgpu rebuild; counts: BENCH_* variables, see
+# ci/bench.sh).
 bench:
 	ci/bench.sh
 

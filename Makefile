@@ -67,8 +67,9 @@ stress:
 	RDNA1_FG_STRESS=full RDNA1_FG_TARGETS="$${RDNA1_FG_TARGETS:-$$(grep -v -E '^[[:space:]]*(#|$$)' ci/targets/default.list | head -n 1)}" \
 		ci/test.sh $(STRESS_SCENARIOS)
 
-# Not part of make test: ci/bench.sh runs the benchmarks (about an hour and a
-# half on 2 cores; counts: BENCH_* variables, see ci/bench.sh).
+# Not part of make test: ci/bench.sh runs the benchmarks (101 minutes on 2
+# shared cores, 55 of them the amdgpu rebuild; counts: BENCH_* variables, see
+# ci/bench.sh).
 bench:
 	ci/bench.sh
 

@@ -236,8 +236,8 @@ where
         lo = lo.min(*r);
         hi = hi.max(*r);
         if let Some(p) = p {
-            lo = lo.min(p.min);
-            hi = hi.max(p.max);
+            lo = lo.min(p.p10);
+            hi = hi.max(p.p90);
         }
     }
     let pad = (hi - lo) * 0.08;
@@ -254,7 +254,7 @@ where
         .configure_mesh()
         .disable_y_mesh()
         .y_labels(0)
-        .x_desc("ratio (dot: ratio of medians; line: min to max of the paired ratios)")
+        .x_desc("ratio (dot: ratio of medians; line: p10 to p90 of the ratios of the pairs measured next to each other)")
         .x_label_formatter(&|x| format!("{x:.2}"))
         .draw()?;
     chart.draw_series(std::iter::once(PathElement::new(
@@ -265,7 +265,7 @@ where
         let y = (rows.len() - 1 - k) as f64 + 0.45;
         if let Some(p) = p {
             chart.draw_series(std::iter::once(PathElement::new(
-                vec![(p.min, y), (p.max, y)],
+                vec![(p.p10, y), (p.p90, y)],
                 BLACK.stroke_width(2),
             )))?;
         }

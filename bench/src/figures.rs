@@ -22,6 +22,12 @@ pub struct WithWithout {
 }
 
 impl WithWithout {
+    /// Whether this run tells the two apart: the p10–p90 range of the
+    /// paired ratios excludes 1. `None` without pairs.
+    pub fn resolved(&self) -> Option<bool> {
+        self.paired.map(|p| !(p.p10 <= 1.0 && 1.0 <= p.p90))
+    }
+
     fn from(s: &Samples, with: &str, without: &str, per: f64) -> Option<Self> {
         let (w, wo) = (s.get(with), s.get(without));
         Some(Self {
@@ -253,6 +259,23 @@ mod tests {
         let p = a.paired.unwrap();
         assert_eq!((p.min, p.max), (1.1, 1.25));
         assert!(f.readers.is_none());
+    }
+
+    #[test]
+    fn a_difference_inside_the_spread_of_the_pairs_is_not_resolved() {
+        let pairs = |with: &[f64], without: &[f64]| {
+            let mut t = String::new();
+            for (w, wo) in with.iter().zip(without) {
+                t += &format!("v\tamdgpu_load_with_ms\t{w}\nv\tamdgpu_load_without_ms\t{wo}\n");
+            }
+            Figures::compute(&samples(&t)).amdgpu_load.unwrap()
+        };
+        // Ratios 0.8, 0.9, 1.1, 1.2, 1.3: 1 lies inside p10–p90.
+        let a = pairs(&[80.0, 90.0, 110.0, 120.0, 130.0], &[100.0; 5]);
+        assert_eq!(a.resolved(), Some(false));
+        // Ratios 1.2 to 1.6: all above 1.
+        let b = pairs(&[120.0, 130.0, 140.0, 150.0, 160.0], &[100.0; 5]);
+        assert_eq!(b.resolved(), Some(true));
     }
 
     #[test]

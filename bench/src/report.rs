@@ -3,6 +3,10 @@
 
 use crate::figures::{records_bytes, Figures, Install, WithWithout, AMDGPU_DIR};
 use crate::samples::{CiTime, Samples};
+
+/// `TEXT_BUF_LEN` of `src/patcher.rs`: the size of each of the module's two
+/// text buffers.
+const TEXT_BUF_LEN: u64 = 2 * 4096;
 use crate::stats::Summary;
 use std::fmt::Write;
 
@@ -13,7 +17,9 @@ fn n(x: f64, d: usize) -> String {
 
 /// A ratio: two decimals, three below 0.1.
 fn r(x: f64) -> String {
-    if x.abs() < 0.1 {
+    if x.abs() >= 10.0 {
+        format!("{x:.0}×")
+    } else if x.abs() < 0.1 {
         format!("{x:.3}×")
     } else {
         format!("{x:.2}×")
@@ -53,13 +59,46 @@ const TABLE_HEAD: &str = "| | n | median | p10 – p90 | min – max |\n|---|---
 fn paired(w: &WithWithout) -> String {
     match w.paired {
         Some(p) => format!(
-            "; the {} pairs measured next to each other: median {}, min – max {} – {}",
+            "; the {} pairs measured next to each other: median {}, p10 – p90 {} – {}, min – max \
+             {} – {}{}",
             p.n,
             r(p.median),
+            r(p.p10),
+            r(p.p90),
             r(p.min),
-            r(p.max)
+            r(p.max),
+            verdict(w)
         ),
         None => String::new(),
+    }
+}
+
+/// What the spread of the pairs allows one to say.
+fn verdict(w: &WithWithout) -> &'static str {
+    match w.resolved() {
+        Some(false) => {
+            ". The pairs' p10 – p90 range includes 1: no difference this run can resolve on this \
+             machine"
+        }
+        Some(true) => ". The pairs' p10 – p90 range excludes 1: a difference this run resolves",
+        None => "",
+    }
+}
+
+/// The headline's short form of `verdict`.
+fn short_verdict(w: &WithWithout) -> String {
+    match (w.resolved(), w.paired) {
+        (Some(false), Some(p)) => format!(
+            "; within the noise: the pairs' ratios spread {} – {} (p10 – p90)",
+            r(p.p10),
+            r(p.p90)
+        ),
+        (Some(true), Some(p)) => format!(
+            "; the pairs' ratios spread {} – {} (p10 – p90), excluding 1",
+            r(p.p10),
+            r(p.p90)
+        ),
+        _ => String::new(),
     }
 }
 
@@ -171,11 +210,13 @@ fn headline(o: &mut String, f: &Figures, ci: &[CiTime]) {
     let _ = writeln!(o, "| 2. Time to effect | {effect} |");
     let amdgpu = match &f.amdgpu_load {
         Some(a) => format!(
-            "amdgpu load time with rdna1_fg loaded / without: **{}** (medians {} / {}, n={} each)",
+            "amdgpu load time with rdna1_fg loaded / without: **{}** (medians {} / {}, n={} \
+             each){}",
             r(a.ratio),
             secs(a.with.median),
             secs(a.without.median),
-            a.with.n.min(a.without.n)
+            a.with.n.min(a.without.n),
+            short_verdict(a)
         ),
         None => NOT_MEASURED.to_string(),
     };
@@ -183,11 +224,12 @@ fn headline(o: &mut String, f: &Figures, ci: &[CiTime]) {
     let readers = match &f.readers {
         Some(a) => format!(
             "`properties` reads per second with rdna1_fg loaded / without: **{}** (medians {} / {} \
-             reads/s, n={} rounds each)",
+             reads/s, n={} rounds each){}",
             r(a.ratio),
             n(a.with.median, 0),
             n(a.without.median, 0),
-            a.with.n.min(a.without.n)
+            a.with.n.min(a.without.n),
+            short_verdict(a)
         ),
         None => NOT_MEASURED.to_string(),
     };
@@ -197,16 +239,25 @@ fn headline(o: &mut String, f: &Figures, ci: &[CiTime]) {
     if let Some(m) = fp.module_bytes {
         foot.push(format!("**{}** module (`/proc/modules`)", kib(m.median)));
     }
-    if let Some(sl) = fp.slabinfo_bytes {
+    if let Some(p) = fp.patcher_bytes {
         foot.push(format!(
-            "**{}** more slab objects with it loaded and active, the kernel's own for loading it \
-             included (median of {}, coarse)",
-            kib(sl.median),
-            sl.n
+            "at least **{}** allocated while active, from the code (two 8 KiB buffers and the \
+             {p}-byte `Patcher`)",
+            kib((2 * TEXT_BUF_LEN + p) as f64)
         ));
     }
     if let Some(rb) = fp.record_bytes {
-        foot.push(format!("{rb} bytes per patched bank"));
+        foot.push(format!("plus {rb} bytes per patched bank"));
+    }
+    if let Some(sl) = fp.slabinfo_bytes {
+        foot.push(format!(
+            "measured in the VM as slab growth: median {}, {} – {} (n={}), too coarse to confirm \
+             that (section 5)",
+            kib(sl.median),
+            kib(sl.min),
+            kib(sl.max),
+            sl.n
+        ));
     }
     let foot = if foot.is_empty() {
         NOT_MEASURED.to_string()
@@ -477,10 +528,12 @@ fn footprint_section(o: &mut String, f: &Figures) {
          in cycles. Each cycle reads the module's size in `/proc/modules` (its code and data), and \
          the kernel's slab memory one second before `insmod` and one second after the bank is \
          patched: `/proc/meminfo` `Slab` and `SUnreclaim`, and the bytes of active objects summed \
-         over `/proc/slabinfo`. These count every allocation in the guest, not only the module's, \
-         and SLUB counts objects in per-CPU slabs as active: the differences are coarse (a few KiB \
-         either way), which is why they are given as a distribution. They include what the kernel \
-         allocates on the module's behalf (kprobes, the debugfs file, the module's sysfs mount).\n"
+         over `/proc/slabinfo`. These count every allocation in the guest, not only the module's \
+         (and what the kernel allocates on its behalf: kprobes, the debugfs file, the sysfs \
+         mount, the module's own sysfs directory), and they move only when the kernel takes new \
+         slab pages: SLUB counts the free objects of its per-CPU slabs as in use, so an \
+         allocation served from them changes nothing. They are coarse, and given as a \
+         distribution.\n"
     );
     let bytes = |x: f64| format!("{} B", n(x, 0));
     summary_table(
@@ -499,6 +552,18 @@ fn footprint_section(o: &mut String, f: &Figures) {
         ],
         &|x| format!("{} KiB", n(x, 0)),
     );
+    if let Some(sl) = fp.slabinfo_bytes {
+        if sl.min < (2 * TEXT_BUF_LEN) as f64 {
+            let _ = writeln!(
+                o,
+                "Some cycles measured less slab growth (min {}) than the two 8 KiB buffers the \
+                 module certainly allocates: these counters cannot bound the module's memory \
+                 here, only show that it is not large; the figure from the code, below, is the \
+                 one to use.\n",
+                kib(sl.min)
+            );
+        }
+    }
     summary_table(
         o,
         &[

@@ -132,9 +132,10 @@ impl SysfsFile {
         let name = path.as_bytes_with_nul().as_ptr().cast::<c_char>();
         // SAFETY: `mount.mnt` is a live mount (type invariant of
         // `SysfsMount`), so its `mnt_root` is a valid dentry.
+        let dentry = unsafe { (*mount.mnt.as_ptr()).mnt_root };
         let root = bindings::path {
             mnt: mount.mnt.as_ptr(),
-            dentry: unsafe { (*mount.mnt.as_ptr()).mnt_root },
+            dentry,
         };
         // SAFETY: `root` is a valid path for the call (it borrows the
         // mount, which outlives the call); `name` points to a NUL-terminated

@@ -458,16 +458,25 @@ fn amdgpu_section(o: &mut String, f: &Figures) {
          amdgpu goes live) and without (in the order with, without, without, with, …). Guest \
          uptime, 10 ms steps.\n"
     );
-    match &f.amdgpu_load {
+    with_without_table(
+        o,
+        f.amdgpu_load.as_ref(),
+        ("load with rdna1_fg", "load without"),
+        &secs,
+    );
+}
+
+/// The table of a with/without figure and the ratio of its medians, or
+/// "not measured".
+fn with_without_table(
+    o: &mut String,
+    figure: Option<&WithWithout>,
+    (with, without): (&str, &str),
+    f: &dyn Fn(f64) -> String,
+) {
+    match figure {
         Some(a) => {
-            summary_table(
-                o,
-                &[
-                    ("load with rdna1_fg", Some(a.with)),
-                    ("load without", Some(a.without)),
-                ],
-                &secs,
-            );
+            summary_table(o, &[(with, Some(a.with)), (without, Some(a.without))], f);
             let _ = writeln!(
                 o,
                 "Ratio of medians, with / without: **{}**{}.\n",
@@ -496,27 +505,12 @@ fn readers_section(o: &mut String, f: &Figures) {
          started), so KFD's `show()` runs once per read, with the module's probe on `mem_show` in \
          the path when it is loaded. Reads per second per round.\n"
     );
-    match &f.readers {
-        Some(a) => {
-            summary_table(
-                o,
-                &[
-                    ("reads/s with rdna1_fg", Some(a.with)),
-                    ("reads/s without", Some(a.without)),
-                ],
-                &|x| n(x, 0),
-            );
-            let _ = writeln!(
-                o,
-                "Ratio of medians, with / without: **{}**{}.\n",
-                r(a.ratio),
-                paired(a)
-            );
-        }
-        None => {
-            let _ = writeln!(o, "{NOT_MEASURED}.\n");
-        }
-    }
+    with_without_table(
+        o,
+        f.readers.as_ref(),
+        ("reads/s with rdna1_fg", "reads/s without"),
+        &|x| n(x, 0),
+    );
 }
 
 fn footprint_section(o: &mut String, f: &Figures) {

@@ -7,7 +7,7 @@
 #   2. run each benchmark of ci/bench/ (BENCH_ONLY: only those named): the
 #      vm-*.sh ones in one VM each (ci/vm.sh, one VM at a time), the others
 #      in a chroot of the build root (ci/chroot.sh); each prints its raw
-#      samples as "| BENCH KEY VALUE" lines;
+#      samples as "# BENCH KEY VALUE" lines;
 #   3. collect the samples, with a description of the machine, into
 #      ci/out/bench/samples.tsv, and write BENCHMARKS.md and
 #      BENCHMARKS.svg from them with the report generator (bench/).
@@ -105,7 +105,7 @@ run_bench() {
 	esac || return 1
 	log=$OUT_DIR/logs/$name.log
 	# Only whole lines: a kernel message printed into a line spoils it.
-	tr -d '\r' <"$log" | grep -a -E '^\| BENCH [a-z0-9_.]+ [0-9]+(\.[0-9]+)?$' |
+	tr -d '\r' <"$log" | grep -a -E '^# BENCH [a-z0-9_.]+ [0-9]+(\.[0-9]+)?$' |
 		awk -v n="$name" '{ printf "%s\t%s\t%s\n", n, $3, $4 }' >>"$SAMPLES"
 }
 

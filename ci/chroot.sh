@@ -52,9 +52,14 @@ run_one() {
 		DEBIAN_FRONTEND=noninteractive RDNA1_FG_KREL="$KREL" \
 		bash /ci/scenario.sh </dev/null >"$log" 2>&1 || rc=$?
 	cleanup
-	grep -a '^| ' "$log" || true
+	ktap_lines "$log"
 	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
 		log "FAIL $name: timed out after ${limit}s (log: $log)"
+		return 1
+	fi
+	local verdict
+	if ! verdict=$(ktap_verdict "$log"); then
+		log "FAIL $name: $verdict (log: $log)"
 		return 1
 	fi
 	if [ "$rc" -ne 0 ]; then

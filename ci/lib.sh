@@ -167,6 +167,36 @@ in_root() {
 		DEBIAN_FRONTEND=noninteractive "$@"
 }
 
+# ktap_lines LOG: a scenario's own lines in LOG (ci/guest/lib.sh prints them
+# in KTAP), without the kernel's console lines.
+ktap_lines() {
+	tr -d '\r' <"$1" | grep -a -E '^(KTAP version [0-9]+|(not )?ok [0-9]+( |$)|1\.\.[0-9]+|#( |$))' || true
+}
+
+# ktap_verdict LOG: 0 when the KTAP results in LOG are complete and none
+# failed; otherwise 1 and, on stdout, why: the failed checks ("not ok"), or a
+# plan ("1..N") that is missing (the scenario stopped early) or disagrees with
+# the results it printed.
+ktap_verdict() {
+	local lines results bad plan
+	lines=$(ktap_lines "$1")
+	results=$(grep -c -E '^(not )?ok [0-9]+' <<<"$lines" || true)
+	bad=$(grep -E '^not ok [0-9]+' <<<"$lines" || true)
+	plan=$(grep -E '^1\.\.[0-9]+$' <<<"$lines" | tail -n 1 || true)
+	if [ -n "$bad" ]; then
+		echo "$(grep -c . <<<"$bad") of $results checks failed: $(head -n 1 <<<"$bad")"
+		return 1
+	fi
+	if [ -z "$plan" ]; then
+		echo "no KTAP plan after $results results: the scenario did not finish"
+		return 1
+	fi
+	if [ "${plan#1..}" != "$results" ] || [ "$results" -eq 0 ]; then
+		echo "KTAP plan $plan, but $results results"
+		return 1
+	fi
+}
+
 # Host tools the harness needs; installed with apt when missing.
 ensure_host_tools() {
 	local missing=() cmd pkg

@@ -104,7 +104,7 @@ for line in "${failures[@]}"; do
 	echo "failed: $line"
 	# and the checks that failed in it, from its log
 	path=$(sed -n 's/.*(\(guest \)\{0,1\}log: \([^)]*\)).*/\2/p' <<<"$line")
-	if [ -n "$path" ] && [ -f "$path" ]; then grep -a -m 10 'FAIL: ' "$path" | sed 's/^/    /' || true; fi
+	if [ -n "$path" ] && [ -f "$path" ]; then grep -a -m 10 -E '^not ok [0-9]+' "$path" | sed 's/^/    /' || true; fi
 done
 echo "total boots: $flaky flaky, $boot_failed failed"
 echo "total: $passed passed, $failed failed"

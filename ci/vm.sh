@@ -13,10 +13,13 @@
 # One VM per scenario, up to RDNA1_FG_VM_JOBS at a time (default: the number
 # of CPUs, at most 4; each VM keeps one host CPU busy). A scenario's lines are
 # printed together when its VM has stopped. Each guest console log is kept in
-# $OUT_DIR/logs/RUN.log. A scenario fails on a failed check, on an
-# Oops/BUG/WARNING/panic in the guest log after the scenario began, or on a
-# timeout (RDNA1_FG_VM_TIMEOUT seconds, default 900; a scenario may set its
-# own with a "# timeout: SECONDS" line).
+# $OUT_DIR/logs/RUN.log. The scenario reports in KTAP (ci/guest/lib.sh); it
+# fails on a "not ok" result, on a missing or wrong plan (it stopped early),
+# on a kernel panic (the guest runs with panic_on_warn=1 and oops=panic: see
+# KERNEL_CHECKS) or a report the kernel prints without panicking (see
+# BAD_KERNEL_LOG) after the scenario began, or on a timeout
+# (RDNA1_FG_VM_TIMEOUT seconds, default 900; a scenario may set its own with
+# a "# timeout: SECONDS" line).
 #
 # A guest that stops before the scenario begins (a kernel report before the
 # RDNA1_FG_SCENARIO_BEGIN line that ci/guest/init prints, or no such line) is
@@ -53,8 +56,19 @@ ROOTFS_CHAIN="9p 9pnet_virtio overlay"
 BASE_CPIO=$CACHE_DIR/initramfs-base-$(echo "$AMDGPU_CHAIN/$ROOTFS_CHAIN" | md5sum | cut -c1-8).cpio
 KERNEL_IMAGE=$BOOT_DIR/usr/lib/modules/$KREL/vmlinuz.unsigned
 LOG_DIR=$OUT_DIR/logs
-# What in a guest log means the kernel went wrong.
-BAD_KERNEL_LOG='Oops|BUG:|WARNING:|Kernel panic|general protection fault|Call Trace:|UBSAN:|KASAN:|RIP: 00|refcount_t:|list_del corruption|list_add corruption|possible circular locking|inconsistent lock state'
+# The kernel judges itself: booted with panic_on_warn=1 and oops=panic, any
+# WARN (refcount_t, list corruption and UBSAN reports among them), Oops, BUG(),
+# general protection fault, and the KASAN and KFENCE reports panic the guest,
+# which then stops before the scenario's KTAP plan: the scenario fails, and
+# the panic line is shown. slub_debug=FZPU and kfence.sample_interval=1 turn
+# on the checks of freed and overrun slab memory that Debian's kernels carry
+# (SLUB_DEBUG and KFENCE are built in, off by default).
+KERNEL_CHECKS=${RDNA1_FG_KERNEL_CHECKS-"panic_on_warn=1 oops=panic slub_debug=FZPU kfence.sample_interval=1"}
+# What the kernel reports without panicking, so the console is read for it:
+# lockdep's reports, sleeping in atomic context, slub_debug's "BUG <cache>",
+# soft lockups and hung tasks; the panic itself; and the words of a WARN or
+# Oops, in case a kernel was booted without the panic options.
+BAD_KERNEL_LOG='Kernel panic|BUG[: ]|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|blocked for more than|Oops|WARNING:|Call Trace:'
 # Kernel stall detectors timed for an emulated guest on a shared host. Under
 # TCG on a loaded 2-core host, the signature check of amdgpu.ko alone kept a
 # vCPU busy for over 30 s, past the default soft lockup limit (20 s), and the
@@ -147,7 +161,7 @@ run_one() {
 		-cpu max -smp 2 "${qemu_extra[@]}" \
 		-nographic -no-reboot -nodefaults -serial stdio \
 		-kernel "$KERNEL_IMAGE" -initrd "$work.initrd" \
-		-append "console=ttyS0 panic=-1 oops=panic rdinit=/init $STALL_LIMITS" </dev/null >"$log" 2>&1 || rc=$?
+		-append "console=ttyS0 panic=-1 $KERNEL_CHECKS rdinit=/init $STALL_LIMITS" </dev/null >"$log" 2>&1 || rc=$?
 	rm -rf "$work" "$work.cpio" "$work.initrd"
 	local secs=$((SECONDS - start)) begin boot_part
 	# The boot: everything before the scenario's begin line.
@@ -167,8 +181,8 @@ run_one() {
 		log "BOOT FAIL $run: kernel $KREL reported a problem before the scenario began (guest log: $log)"
 		return "$BOOT_FAILED"
 	fi
-	grep -a '^| ' "$log" || true
-	local exit_line
+	ktap_lines "$log"
+	local exit_line verdict
 	exit_line=$(grep -a -o 'RDNA1_FG_SCENARIO_EXIT=[0-9]*' "$log" | tail -n 1 || true)
 	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
 		log "FAIL $run: timed out after ${limit}s (guest log: $log)"
@@ -177,6 +191,10 @@ run_one() {
 	if grep -a -E -q "$BAD_KERNEL_LOG" "$log"; then
 		kernel_reports "$log" >&2
 		log "FAIL $run: the guest kernel reported a problem (guest log: $log)"
+		return 1
+	fi
+	if ! verdict=$(ktap_verdict "$log"); then
+		log "FAIL $run: $verdict (guest log: $log)"
 		return 1
 	fi
 	if [ "$exit_line" != "RDNA1_FG_SCENARIO_EXIT=0" ]; then

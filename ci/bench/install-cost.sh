@@ -41,7 +41,7 @@ timed() {
 	"$@" >"$log" 2>&1 || rc=$?
 	[ "$rc" -eq 0 ] || {
 		fail "$key: '$*' failed (exit $rc)"
-		tail -n 30 "$log" | sed 's/^/|   /'
+		tail -n 30 "$log" | sed 's/^/#   /'
 		return "$rc"
 	}
 	sample "$key" $(($(now) - t0))

@@ -23,7 +23,7 @@ while [ "$i" -le "$BENCH_RELOADS" ]; do
 	# The latency line belongs to this load when the patch count has moved.
 	if ! grep -q "^counters: scans [0-9]*, patched $((i + 1))," "$STATUS"; then
 		fail "cycle $i: the status file does not count patch $((i + 1))"
-		sed 's/^/|   status: /' "$STATUS"
+		sed 's/^/#   status: /' "$STATUS"
 		break
 	fi
 	line=$(grep '^latency: ' "$STATUS")

@@ -36,7 +36,7 @@ rm -rf "$tree"
 apt-get install -y -q "$deb" >/tmp/apt-install.log 2>&1
 rc=$?
 check_eq "apt install without a prepared tree" "$rc" 0
-[ "$rc" -eq 0 ] || sed 's/^/|   apt: /' /tmp/apt-install.log | tail -n 20
+[ "$rc" -eq 0 ] || sed 's/^/#   apt: /' /tmp/apt-install.log | tail -n 20
 check_eq "dkms status: added, not built" "$(dkms status rdna1_fg)" "rdna1_fg/$version: added"
 contains "DKMS's make.log has the clear message" "$(cat "/var/lib/dkms/rdna1_fg/$version/build/make.log")" \
 	"rdna1_fg: fix: install linux-source-$series and run: rdna1-fg-prepare-kernel $KREL"
@@ -76,7 +76,7 @@ INITRD=No linux-run-hooks image postinst "$KREL" "$image" -- configure >/tmp/hoo
 rc=$?
 check_eq "the kernel's postinst.d hooks succeed" "$rc" 0
 say "hooks (prepare and DKMS build) took $(($(date +%s) - start)) s"
-grep -E '^rdna1_fg:|^Autoinstall' /tmp/hooks.log | sed 's/^/|   /'
+grep -E '^rdna1_fg:|^Autoinstall' /tmp/hooks.log | sed 's/^/#   /'
 [ -f "$tree/.rdna1_fg-prepared" ] && pass "the hook prepared $tree" || fail "no prepared tree"
 dkms autoinstall -k "$KREL" >/tmp/autoinstall.log 2>&1
 check_eq "dkms autoinstall" "$?" 0

@@ -1,15 +1,25 @@
 # shellcheck shell=sh
-# Helpers for the scenarios that run inside the test VM (busybox sh).
-# Every line a scenario prints starts with "| " so that it stands out from
-# the kernel's console messages; checks print "PASS:" or "FAIL:" and the
-# scenario ends with `finish`, which prints the counts and sets the exit code.
+# Helpers for the scenarios that run inside the test VM (busybox sh) and in
+# the build-root chroot (bash).
+# A scenario reports in KTAP (Documentation/dev-tools/ktap.rst), as kselftest
+# does: "KTAP version 1" when this file is sourced, one "ok N description" or
+# "not ok N description" per check ("ok N description # SKIP reason" for a
+# check that does not apply), "# " before every other line it prints, and the
+# plan "1..N" last, from `finish` (TAP allows the plan at the end: the number
+# of checks is known only then). The kernel's console lines start with "["
+# and never look like these; ci/lib.sh (ktap_verdict) reads them on the host.
 
 KREL=$(uname -r)
 CHAIN=/lib/modules/$KREL/amdgpu-chain
 TOPO=/sys/class/kfd/kfd/topology
 MODULE=/rdna1_fg.ko
+tests=0
 passed=0
 failed=0
+skipped=0
+NL='
+'
+echo "KTAP version 1"
 # "bounded" (make test) or "full" (make stress).
 STRESS=$(cat /ci/stress 2>/dev/null || echo bounded)
 
@@ -18,16 +28,39 @@ scaled() {
 	if [ "$STRESS" = full ]; then echo "$2"; else echo "$1"; fi
 }
 
-say() { echo "| $*"; }
+say() { echo "# $*"; }
+
+# result STATUS TEXT [DIRECTIVE]: one KTAP result line. A "#" in TEXT would
+# start a directive, so it becomes "."; lines after the first become
+# diagnostics.
+result() {
+	local text rest=
+	tests=$((tests + 1))
+	text=${2//[#]/.}
+	case $text in
+	*"$NL"*)
+		rest=${text#*"$NL"}
+		text=${text%%"$NL"*}
+		;;
+	esac
+	echo "$1 $tests $text${3:+ # $3}"
+	[ -z "$rest" ] || printf '%s\n' "$rest" | sed 's/^/#   /'
+}
 
 pass() {
 	passed=$((passed + 1))
-	say "PASS: $*"
+	result ok "$*"
 }
 
 fail() {
 	failed=$((failed + 1))
-	say "FAIL: $*"
+	result "not ok" "$*"
+}
+
+# skip DESCRIPTION REASON: a check that does not apply here.
+skip() {
+	skipped=$((skipped + 1))
+	result ok "$1" "SKIP $2"
 }
 
 # check DESCRIPTION ACTUAL EXPECTED
@@ -98,8 +131,9 @@ module_loaded() {
 
 finish() {
 	say "kernel lines matching KFD.*RDNA1:"
-	rfg_lines | sed 's/^/|   /'
-	say "$passed passed, $failed failed"
+	rfg_lines | sed 's/^/#   /'
+	echo "1..$tests"
+	say "$passed passed, $failed failed, $skipped skipped"
 	[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
 }
 
@@ -140,12 +174,12 @@ check_status() {
 		pass "$1"
 	else
 		fail "$1: no status line matches /$2/"
-		sed 's/^/|   status: /' "$STATUS"
+		sed 's/^/#   status: /' "$STATUS"
 	fi
 }
 
 # Benchmarks (ci/bench/): `sample KEY VALUE` prints a raw sample as
-# "| BENCH KEY VALUE" for ci/bench.sh to collect; `now_cs` sets NOW to the
+# "# BENCH KEY VALUE" for ci/bench.sh to collect; `now_cs` sets NOW to the
 # guest's uptime in centiseconds (/proc/uptime: busybox date has no %N), with
 # no process started.
 sample() { say "BENCH $1 $2"; }

@@ -29,7 +29,7 @@ RDNA1_FG_KBUILD_BASE=/nonexistent dkms build "rdna1_fg/$version" -k "$KREL" >/tm
 check_eq "dkms build without Rust artifacts: skipped (77)" "$?" 77
 makelog=/var/lib/dkms/rdna1_fg/$version/build/make.log
 message="rdna1_fg: cannot build for kernel $KREL: the kernel tree /lib/modules/$KREL/build has no Rust build artifacts"
-if grep -qF "$message" "$makelog"; then pass "make.log has the clear message"; else fail "make.log lacks '$message'"; sed 's/^/|   make.log: /' "$makelog"; fi
+if grep -qF "$message" "$makelog"; then pass "make.log has the clear message"; else fail "make.log lacks '$message'"; sed 's/^/#   make.log: /' "$makelog"; fi
 series=$(echo "$KREL" | sed -E 's/^([0-9]+\.[0-9]+).*/\1/')
 check_eq "the message names the fix" "$(grep -c "rdna1_fg: fix: install linux-source-$series and run: rdna1-fg-prepare-kernel $KREL" "$makelog")" 1
 check_eq "no compiler ran" "$(grep -cE 'RUSTC|error\[E|can.t find crate' "$makelog")" 0
@@ -46,7 +46,7 @@ start=$(date +%s)
 apt-get install -y -q "$deb" $tooldeb >/tmp/apt-install.log 2>&1
 rc=$?
 check_eq "apt install of the package${tooldeb:+s}" "$rc" 0
-[ "$rc" -eq 0 ] || sed 's/^/|   apt: /' /tmp/apt-install.log | tail -n 30
+[ "$rc" -eq 0 ] || sed 's/^/#   apt: /' /tmp/apt-install.log | tail -n 30
 say "install with DKMS build took $(($(date +%s) - start)) s"
 check_eq "dkms status" "$(dkms status rdna1_fg)" "rdna1_fg/$version, $KREL, x86_64: installed"
 ko=$(modinfo -n rdna1_fg 2>/dev/null)
@@ -112,7 +112,7 @@ if [ -n "$tooldeb" ]; then
 	# shellcheck disable=SC2086
 	rdna1-fg verify $rule >/tmp/verify.txt 2>&1
 	check_eq "rdna1-fg verify, module loaded: exit 0" "$?" 0
-	sed 's/^/|   /' /tmp/verify.txt
+	sed 's/^/#   /' /tmp/verify.txt
 	# shellcheck disable=SC2086
 	rdna1-fg verify $rule --json >/tmp/verify.json
 	check_eq "verify --json: flag set" "$(tool_json verify /tmp/verify.json loaded)" ""
@@ -120,7 +120,7 @@ if [ -n "$tooldeb" ]; then
 	rdna1-fg status $rule --json >/tmp/status.json
 	check_eq "status --json agrees with the status file (module active, flag set)" "$(tool_json status /tmp/status.json loaded)" ""
 	# shellcheck disable=SC2086
-	rdna1-fg status $rule | sed 's/^/|   /'
+	rdna1-fg status $rule | sed 's/^/#   /'
 else
 	say "no rdna1-fg package (no cargo on the host): tool checks skipped"
 fi

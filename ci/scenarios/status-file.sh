@@ -5,7 +5,7 @@
 load_amdgpu || exit 1
 insmod "$MODULE" device_id=0 heap_mask=0x1
 check_eq "insmod succeeds" "$?" 0
-sed 's/^/|   status: /' "$STATUS"
+sed 's/^/#   status: /' "$STATUS"
 check_eq "status file is root-only" "$(stat -c %a "$STATUS")" 400
 check_status "state" '^state: active$'
 check_status "parameters" '^parameters: KFD: RDNA1 rule: device_id=0x0 heap_mask=0x1 \(SYSTEM\) dry_run=0$'

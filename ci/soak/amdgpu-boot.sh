@@ -4,5 +4,4 @@
 . /ci/lib.sh
 load_amdgpu || exit 1
 pass "amdgpu loaded, $TOPO/nodes/0 exists"
-say "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -35,10 +35,39 @@
 
 #include "kfd_hooks.h"
 
-static_assert(sizeof(struct rdna1_fg_hook_stats) == RDNA1_FG_HOOK_STATS_SIZE);
-static_assert(RDNA1_FG_HIT_COUNT == 6);
-static_assert(RDNA1_FG_PROBE_COUNT == 4);
+/*
+ * The interface's numbers, asserted with the same values in kfd_hooks.rs: a
+ * change on one side alone does not build.
+ */
+static_assert(RDNA1_FG_WAITING == 1);
+static_assert(RDNA1_FG_NO_SHOW_PROBE == 1);
 static_assert(RDNA1_FG_FAIL_PROBE_SHIFT == 8);
+static_assert(RDNA1_FG_PROBE_SHOW == 0 && RDNA1_FG_PROBE_SHUTDOWN == 1 &&
+	      RDNA1_FG_PROBE_REMOVE == 2 && RDNA1_FG_PROBE_ADD == 3 &&
+	      RDNA1_FG_PROBE_COUNT == 4);
+static_assert(RDNA1_FG_HIT_ADD_DEVICE == 0 && RDNA1_FG_HIT_REMOVE_DEVICE == 1 &&
+	      RDNA1_FG_HIT_SHUTDOWN == 2 && RDNA1_FG_HIT_AMDGPU_LIVE == 3 &&
+	      RDNA1_FG_HIT_AMDGPU_GOING == 4 && RDNA1_FG_HIT_PROBE_ERRORS == 5 &&
+	      RDNA1_FG_HIT_COUNT == 6);
+static_assert(sizeof(struct rdna1_fg_hook_stats) == RDNA1_FG_HOOK_STATS_SIZE);
+static_assert(RDNA1_FG_HOOK_STATS_SIZE == 120);
+#define RFG_AT(field, offset) \
+	static_assert(offsetof(struct rdna1_fg_hook_stats, field) == (offset))
+RFG_AT(hits, 0);
+RFG_AT(trigger_ns, 48);
+RFG_AT(trigger_kind, 56);
+RFG_AT(now_ns, 64);
+RFG_AT(topology_gen, 72);
+RFG_AT(topology_changing, 80);
+RFG_AT(show_missed, 88);
+RFG_AT(other_missed, 96);
+RFG_AT(last_error, 104);
+RFG_AT(last_error_probe, 108);
+RFG_AT(kfd_live, 112);
+RFG_AT(probes_registered, 113);
+RFG_AT(show_probe_registered, 114);
+RFG_AT(pad, 115);
+#undef RFG_AT
 
 /* The Rust `module!` has no version field; the C half gives it (Kbuild). */
 MODULE_VERSION(RDNA1_FG_VERSION);

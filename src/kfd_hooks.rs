@@ -32,6 +32,18 @@ const HIT_AMDGPU_LIVE: usize = 3;
 const HIT_AMDGPU_GOING: usize = 4;
 const HIT_PROBE_ERRORS: usize = 5;
 const HIT_COUNT: usize = 6;
+/// `enum rdna1_fg_probe`: the probes in registration order; `test_fail_probe`
+/// numbers them from 1 in this order (`logic/rules.rs`, README). Only
+/// asserted here: C does the indexing. (`allow`, not `expect`: rustc 1.85
+/// counts a use in a constant assertion as no use, later versions do not.)
+#[allow(dead_code)]
+const PROBE_SHOW: u32 = 0;
+#[allow(dead_code)]
+const PROBE_SHUTDOWN: u32 = 1;
+#[allow(dead_code)]
+const PROBE_REMOVE: u32 = 2;
+#[allow(dead_code)]
+const PROBE_ADD: u32 = 3;
 /// `RDNA1_FG_PROBE_COUNT`.
 const PROBE_COUNT: u32 = 4;
 
@@ -54,16 +66,46 @@ struct RawHookStats {
     pad: [u8; 5],
 }
 
-/// `RDNA1_FG_HOOK_STATS_SIZE`, asserted in `kfd_hooks.c` too.
-const _: () = assert!(size_of::<RawHookStats>() == 120);
+// The interface's numbers, asserted with the same values in `kfd_hooks.c`:
+// a change on one side alone does not build.
 const _: () = assert!(
-    HIT_COUNT == 6
-        && PROBE_COUNT == 4
-        && PROBE_COUNT == crate::logic::rules::PROBE_COUNT
-        && WAITING == 1
+    WAITING == 1
         && NO_SHOW_PROBE == 1
         && FAIL_PROBE_SHIFT == 8
+        && PROBE_SHOW == 0
+        && PROBE_SHUTDOWN == 1
+        && PROBE_REMOVE == 2
+        && PROBE_ADD == 3
+        && PROBE_COUNT == 4
+        && PROBE_COUNT == crate::logic::rules::PROBE_COUNT
+        && HIT_ADD_DEVICE == 0
+        && HIT_REMOVE_DEVICE == 1
+        && HIT_SHUTDOWN == 2
+        && HIT_AMDGPU_LIVE == 3
+        && HIT_AMDGPU_GOING == 4
+        && HIT_PROBE_ERRORS == 5
+        && HIT_COUNT == 6
 );
+// `struct rdna1_fg_hook_stats`: its size (`RDNA1_FG_HOOK_STATS_SIZE`) and
+// every field's offset.
+const _: () = {
+    use core::mem::offset_of;
+    assert!(size_of::<RawHookStats>() == 120);
+    assert!(offset_of!(RawHookStats, hits) == 0);
+    assert!(offset_of!(RawHookStats, trigger_ns) == 48);
+    assert!(offset_of!(RawHookStats, trigger_kind) == 56);
+    assert!(offset_of!(RawHookStats, now_ns) == 64);
+    assert!(offset_of!(RawHookStats, topology_gen) == 72);
+    assert!(offset_of!(RawHookStats, topology_changing) == 80);
+    assert!(offset_of!(RawHookStats, show_missed) == 88);
+    assert!(offset_of!(RawHookStats, other_missed) == 96);
+    assert!(offset_of!(RawHookStats, last_error) == 104);
+    assert!(offset_of!(RawHookStats, last_error_probe) == 108);
+    assert!(offset_of!(RawHookStats, kfd_live) == 112);
+    assert!(offset_of!(RawHookStats, probes_registered) == 113);
+    assert!(offset_of!(RawHookStats, show_probe_registered) == 114);
+    assert!(offset_of!(RawHookStats, pad) == 115);
+};
 
 extern "C" {
     fn rdna1_fg_hooks_start(ctx: *mut c_void, flags: u32, failed_probe: *mut u32) -> c_int;

@@ -37,7 +37,12 @@ extern "C" {
 /// that the field-by-field check in `serve` tells apart before any write).
 struct LiveShow(());
 
-impl ShownMemory for LiveShow {
+// SAFETY: a `LiveShow` exists only inside `mem_show` for the attribute
+// `serve` is given (its invariant); kernfs holds an active reference on that
+// attribute for the whole call, and KFD frees a bank's struct only after
+// removing its sysfs files, which waits for those references. So the struct
+// around the attribute is live while the `LiveShow` exists.
+unsafe impl ShownMemory for LiveShow {
     fn read(&self, addr: usize, buf: &mut [u8]) -> bool {
         // SAFETY: `buf` is a writable buffer of `buf.len()` bytes; the
         // source is read with a nofault copy, which returns an error instead
@@ -52,11 +57,12 @@ impl ShownMemory for LiveShow {
         rc == 0
     }
 
-    fn compare_exchange_u32(&self, addr: usize, old: u32, new: u32) -> u32 {
-        // SAFETY: `serve` calls this only for the 4-aligned `flags` field of
-        // the struct holding the attribute `mem_show` is showing, after
-        // matching every checked field with the text KFD showed for it; the
-        // struct is alive while `mem_show` runs (invariant of `LiveShow`).
+    unsafe fn compare_exchange_u32(&self, addr: usize, old: u32, new: u32) -> u32 {
+        // SAFETY: by this function's contract `addr` is 4-aligned and its 4
+        // bytes are inside the struct that holds the attribute `mem_show` is
+        // showing, which is alive while `self` exists (the trait's contract,
+        // upheld above). The exchange is atomic, so a concurrent reader sees
+        // the old or the new value.
         unsafe { rdna1_fg_cmpxchg_u32(addr as *mut u32, old, new) }
     }
 }

@@ -22,7 +22,7 @@ use crate::logic::messages::{
     Rescan, Restored, Summary, Trigger, Unloaded, WouldPatch, WriteProbeBack, WriteProbeSilent,
 };
 use crate::logic::props::{find_u32, MemBankProps, PropsError};
-use crate::logic::restore::{self, Restore};
+use crate::logic::restore::{self, PassSight, Restore};
 use crate::logic::rules::{BankAction, Config};
 use crate::logic::status::{BankStatus, Counters, Latency, ModuleState, StatusHeader, WriteProbe};
 use crate::logic::textbuf::TextBuf;
@@ -166,6 +166,10 @@ struct PatchRecord {
     bits: u32,
     /// The pass that last saw the bank.
     seen: u64,
+    /// The last pass that met a bank it could not identify (the write probe
+    /// did not run) with this record's device, heap type and size: it may
+    /// have been this one, so that pass must not forget it.
+    maybe_seen: u64,
     /// Why the last restore attempt wrote nothing.
     not_restored: Option<Refusal>,
 }
@@ -187,11 +191,14 @@ struct Pass {
     trigger: Option<(Trigger, u64)>,
     /// Every bank of the matching nodes was read and identified.
     complete: bool,
+    /// A node or bank could not be read at all: any record may be behind it.
+    unreadable: bool,
     /// A bank could not be written because the write probe did not run.
     probe_not_run: bool,
     /// A bank was patched.
     patched: bool,
-    /// A retry: repeated refusals are counted, not logged again.
+    /// A retry: refusals for want of the write probe are counted, not
+    /// logged again.
     quiet: bool,
 }
 
@@ -243,6 +250,7 @@ impl Patcher {
                 id: 0,
                 trigger: None,
                 complete: true,
+                unreadable: false,
                 probe_not_run: false,
                 patched: false,
                 quiet: false,
@@ -264,6 +272,7 @@ impl Patcher {
             id: self.counters.scans,
             trigger,
             complete: true,
+            unreadable: false,
             probe_not_run: false,
             patched: false,
             quiet,
@@ -288,13 +297,18 @@ impl Patcher {
         let config = self.config;
         let before = hooks.topology;
         let tally = walk::walk(&mut KfdSysfs { mount }, &config, buf, self);
-        // Banks not seen in a complete pass on a topology that did not
-        // change meanwhile have left it (adding a node rebuilds every node's
-        // sysfs tree, so a pass during that sees only part of it). This is
-        // bookkeeping only: no write depends on it.
-        if self.pass.complete && stable(before, hook_stats().topology) {
-            let pass = self.pass.id;
-            self.forget_where(|r| r.seen != pass, "no longer in KFD's topology");
+        // Banks not seen in a pass on a topology that did not change
+        // meanwhile have left it (adding or removing a node rebuilds every
+        // node's sysfs tree, so a pass during that sees only part of it),
+        // one by one: a record is forgotten when no bank of the pass could
+        // have been it (see `forgettable`). This is bookkeeping only: no
+        // write depends on it.
+        if stable(before, hook_stats().topology) {
+            let pass = self.pass;
+            self.forget_where(
+                |r| forgettable(r, &pass, mount),
+                "no longer in KFD's topology",
+            );
         }
         if !quiet || self.pass.patched {
             if tally.nodes == 0 {
@@ -435,7 +449,21 @@ impl Patcher {
         if action == BankAction::Skip {
             return Ok(Outcome::Ignored);
         }
-        let attr = self.identify(bank)?;
+        let attr = match self.identify(bank) {
+            Ok(attr) => attr,
+            Err(refusal) => {
+                let pass = self.pass.id;
+                for record in self.records.iter_mut() {
+                    if record.device_id == device_id
+                        && record.at.heap_type == sysfs.heap_type
+                        && record.size_in_bytes == sysfs.size_in_bytes
+                    {
+                        record.maybe_seen = pass;
+                    }
+                }
+                return Err(refusal);
+            }
+        };
         let known = self.find_record(attr, sysfs);
         if let Some(record) = known.and_then(|i| self.records.get_mut(i)) {
             // Ours, from an earlier pass: the node may have a new index.
@@ -489,6 +517,7 @@ impl Patcher {
                 before,
                 bits,
                 seen: self.pass.id,
+                maybe_seen: 0,
                 not_restored: None,
             }),
         }
@@ -536,6 +565,7 @@ impl Patcher {
             before: sysfs.flags & !HOT_PLUGGABLE,
             bits: HOT_PLUGGABLE,
             seen: self.pass.id,
+            maybe_seen: 0,
             not_restored: None,
         });
         self.counters.adopted += 1;
@@ -701,6 +731,20 @@ impl Patcher {
     }
 }
 
+/// Whether `record`, not seen by `pass` on a stable topology, is gone
+/// (`restore::forgettable`); its path is looked up only when that decides.
+fn forgettable(record: &PatchRecord, pass: &Pass, mount: &SysfsMount) -> bool {
+    let sight = PassSight {
+        id: pass.id,
+        complete: pass.complete,
+        unreadable: pass.unreadable,
+    };
+    restore::forgettable(record.seen, record.maybe_seen, sight, || {
+        topology_path(record.at.node, Some(record.at.bank))
+            .is_ok_and(|path| matches!(SysfsFile::open(mount, &path), Ok(None)))
+    })
+}
+
 /// Whether the topology stayed the same from `before` to `after`.
 fn stable(before: TopologyGen, after: TopologyGen) -> bool {
     !before.changing && !after.changing && before.gen == after.gen
@@ -730,7 +774,14 @@ impl Visitor<KfdSysfs<'_>> for Patcher {
             Ok(outcome) => outcome,
             Err(reason) => {
                 // An identified bank still counts as seen: no `complete = false`.
-                self.log_refusal(at.node, Some(at.bank), &reason);
+                // A retry pass does not repeat "the probe did not run" for
+                // each bank (`WriteProbeSilent` said it once); any other
+                // refusal it meets is news, and is said.
+                let repeated = matches!(
+                    reason,
+                    Refusal::WriteProbeNotRun | Refusal::WriteProbeLeftOut
+                );
+                self.log_refusal(at.node, Some(at.bank), &reason, repeated);
                 Outcome::Refused
             }
         }
@@ -739,12 +790,21 @@ impl Visitor<KfdSysfs<'_>> for Patcher {
     fn refused(&mut self, node: u32, bank: Option<u32>, reason: &dyn fmt::Display) {
         // A node or bank that could not be read: the pass did not see all.
         self.pass.complete = false;
-        self.log_refusal(node, bank, reason);
+        self.pass.unreadable = true;
+        self.log_refusal(node, bank, reason, false);
     }
 }
 
 impl Patcher {
-    fn log_refusal(&mut self, node: u32, bank: Option<u32>, reason: &dyn fmt::Display) {
+    /// Counts and records a refusal, and logs it unless this is a retry
+    /// pass and the refusal is one the pass that began the retries logged.
+    fn log_refusal(
+        &mut self,
+        node: u32,
+        bank: Option<u32>,
+        reason: &dyn fmt::Display,
+        repeated_on_retry: bool,
+    ) {
         self.counters.refused += 1;
         let line = Refused {
             device_id: self.config.device_id,
@@ -753,7 +813,7 @@ impl Patcher {
             reason,
         };
         self.note_error(&line);
-        if !self.pass.quiet {
+        if !(self.pass.quiet && repeated_on_retry) {
             warn(line);
         }
     }

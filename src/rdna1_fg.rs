@@ -58,7 +58,8 @@
 //!   before and after its read, and by the probe inside that read, on the
 //!   same task. Every other task's `mem_show` only loads the owner.
 //! - the probe mutex (`kfd_hooks.c`): probe registration and removal, between
-//!   the notifier, module exit and status snapshots. Never taken in a probe.
+//!   module init (arming the probes), the notifier, module exit and status
+//!   snapshots. Never taken in a probe.
 //! Probe handlers take no lock at all, so nothing in them can sleep on
 //! PREEMPT_RT; they use atomics and `queue_work()` only. No lock is taken on
 //! one side of the Rust/C boundary and released on the other (so nothing

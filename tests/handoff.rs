@@ -57,7 +57,9 @@ impl FakeKfd {
     }
 }
 
-impl ShownMemory for FakeKfd {
+// SAFETY: the fake's memory is its own vector, alive as long as it is; its
+// accesses are bounds-checked (a wrong address panics the test).
+unsafe impl ShownMemory for FakeKfd {
     fn read(&self, addr: usize, buf: &mut [u8]) -> bool {
         let bytes = self.bytes.borrow();
         let Some(off) = addr.checked_sub(BASE) else {
@@ -72,7 +74,7 @@ impl ShownMemory for FakeKfd {
         }
     }
 
-    fn compare_exchange_u32(&self, addr: usize, old: u32, new: u32) -> u32 {
+    unsafe fn compare_exchange_u32(&self, addr: usize, old: u32, new: u32) -> u32 {
         self.writes.borrow_mut().push(addr);
         let off = addr - BASE;
         let mut bytes = self.bytes.borrow_mut();
@@ -319,16 +321,16 @@ struct CountingKfd {
     writes: AtomicUsize,
 }
 
-impl ShownMemory for CountingKfd {
+// SAFETY: delegates to `FakeKfd`, whose memory lives as long as `inner`.
+unsafe impl ShownMemory for CountingKfd {
     fn read(&self, addr: usize, buf: &mut [u8]) -> bool {
         self.inner.lock().unwrap().read(addr, buf)
     }
-    fn compare_exchange_u32(&self, addr: usize, old: u32, new: u32) -> u32 {
+    unsafe fn compare_exchange_u32(&self, addr: usize, old: u32, new: u32) -> u32 {
         self.writes.fetch_add(1, Ordering::SeqCst);
-        self.inner
-            .lock()
-            .unwrap()
-            .compare_exchange_u32(addr, old, new)
+        let inner = self.inner.lock().unwrap();
+        // SAFETY: the caller's contract is `FakeKfd`'s.
+        unsafe { inner.compare_exchange_u32(addr, old, new) }
     }
 }
 

@@ -614,3 +614,46 @@ fn the_tools_status_fixture_is_the_modules_format() {
     .unwrap();
     assert_eq!(format!("{header}{bank}"), fixture);
 }
+
+mod forgetting {
+    use rdna1_fg::logic::restore::{forgettable, PassSight};
+
+    const PASS: u64 = 7;
+
+    fn pass(complete: bool, unreadable: bool) -> PassSight {
+        PassSight {
+            id: PASS,
+            complete,
+            unreadable,
+        }
+    }
+
+    #[test]
+    fn a_bank_seen_in_the_pass_is_kept() {
+        assert!(!forgettable(PASS, 0, pass(true, false), || true));
+        assert!(!forgettable(PASS, PASS, pass(false, false), || true));
+    }
+
+    #[test]
+    fn a_complete_pass_forgets_what_it_did_not_see_without_looking() {
+        assert!(forgettable(6, 0, pass(true, false), || panic!("no lookup")));
+    }
+
+    #[test]
+    fn an_incomplete_pass_forgets_a_bank_whose_path_is_gone() {
+        assert!(forgettable(6, 0, pass(false, false), || true));
+        assert!(!forgettable(6, 0, pass(false, false), || false));
+    }
+
+    #[test]
+    fn an_unidentified_bank_like_it_keeps_the_record() {
+        // The probe did not run for a bank with the record's device, heap
+        // type and size: it may be this bank, renumbered.
+        assert!(!forgettable(6, PASS, pass(false, false), || true));
+    }
+
+    #[test]
+    fn an_unreadable_node_keeps_every_record() {
+        assert!(!forgettable(6, 0, pass(false, true), || true));
+    }
+}

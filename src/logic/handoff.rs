@@ -113,14 +113,26 @@ impl fmt::Display for ShowRefusal {
 ///
 /// The kernel's implementation exists only inside the probe on `mem_show`,
 /// for the attribute KFD passed it: its existence is what makes a write safe.
-pub trait ShownMemory {
+///
+/// # Safety
+///
+/// While a value of the implementing type exists, and it is passed to
+/// [`serve`] with an attribute address `attr`, the bytes from
+/// `attr - layout.attr` up to `attr` (the struct that holds the attribute, for
+/// any layout [`serve`] accepts) are live memory that nothing frees until the
+/// value is gone.
+pub unsafe trait ShownMemory {
     /// Copies `buf.len()` bytes from `addr` into `buf`; `false` if they are
     /// not readable (the copy must never fault).
     fn read(&self, addr: usize, buf: &mut [u8]) -> bool;
     /// Atomically stores `new` at `addr` if it holds `old`; returns the value
-    /// found. Called only for the `flags` field of a struct that [`serve`]
-    /// has just checked field by field.
-    fn compare_exchange_u32(&self, addr: usize, old: u32, new: u32) -> u32;
+    /// found.
+    ///
+    /// # Safety
+    ///
+    /// `addr` is 4-aligned and its 4 bytes lie inside the live memory the
+    /// trait's contract names, for a value of `self` that [`serve`] was given.
+    unsafe fn compare_exchange_u32(&self, addr: usize, old: u32, new: u32) -> u32;
 }
 
 /// Serves `request` for the attribute `attr` that `mem_show` was called with.
@@ -165,7 +177,11 @@ pub fn serve(request: &Request, attr: usize, mem: &impl ShownMemory) -> Served {
     if field % 4 != 0 {
         return Served::Refused(ShowRefusal::BadAddress);
     }
-    let found = mem.compare_exchange_u32(field, expect.flags, new);
+    // SAFETY: `field` is 4-aligned (checked above) and is `flags` of the
+    // struct that holds `attr`: `layout.flags + 4 <= span <= layout.attr`
+    // (checked above), so its bytes lie between `attr - layout.attr` and
+    // `attr`, which `ShownMemory`'s contract keeps alive while `mem` exists.
+    let found = unsafe { mem.compare_exchange_u32(field, expect.flags, new) };
     if found == expect.flags {
         Served::Written {
             old: expect.flags,

@@ -1,8 +1,19 @@
 #!/bin/bash
 # Build rdna1_fg.ko inside the build root, against its prepared kernel tree,
 # with the top-level Makefile (the same command a user runs). The module
-# lands in $OUT_DIR/rdna1_fg.ko.
+# lands in $OUT_DIR/rdna1_fg.ko. Before that, KFD's header in the tree must
+# lay struct kfd_mem_properties out as the module's known layout and the
+# table of releases say (tests/layout_table.rs, on this tree only).
 . "$(dirname "$0")/lib.sh"
+
+header_layout() {
+	(cd "$REPO_DIR" && RDNA1_FG_KERNEL_TREE=$ROOT_DIR/var/lib/rdna1_fg/kbuild/$KREL \
+		cargo test -q --test layout_table kfd_headers -- --nocapture) >"$OUT_DIR/layout.log" 2>&1 || {
+		tail -n 30 "$OUT_DIR/layout.log" >&2
+		die "KFD's header in $ROOT_DIR/var/lib/rdna1_fg/kbuild/$KREL does not have the known layout (log: $OUT_DIR/layout.log)"
+	}
+	grep 'layout equals' "$OUT_DIR/layout.log" >&2
+}
 
 build() {
 	local src=$ROOT_DIR/build/rdna1_fg
@@ -19,6 +30,8 @@ build() {
 }
 
 [ -d "$ROOT_DIR/var/lib/rdna1_fg/kbuild/$KREL" ] || die "no build root for $KREL: run ci/buildroot.sh first"
+mkdir -p "$OUT_DIR"
+step "check the layout in KFD's header of $KREL" header_layout
 trap umount_root EXIT
 mount_root
 step "build rdna1_fg.ko for $KREL" build

@@ -53,7 +53,7 @@ install_packages() {
 prepare_kernel() {
 	mount_root
 	install -m 0755 "$REPO_DIR/scripts/rdna1-fg-prepare-kernel" "$ROOT_DIR/usr/local/sbin/"
-	in_root /usr/local/sbin/rdna1-fg-prepare-kernel "$KREL" >"$CACHE_DIR/prepare-kernel.log" 2>&1 ||
+	in_root /usr/local/sbin/rdna1-fg-prepare-kernel --force "$KREL" >"$CACHE_DIR/prepare-kernel.log" 2>&1 ||
 		die "preparing the kernel tree failed (log: $CACHE_DIR/prepare-kernel.log)"
 }
 
@@ -81,7 +81,10 @@ main() {
 	trap umount_root EXIT
 	[ -f "$STAMP_BOOTSTRAP" ] || step "copy the $SUITE_KEY suite root into $ROOT_DIR" bootstrap
 	[ -f "$STAMP_PACKAGES" ] || step "install toolchain, dkms and linux $KPKG_VERSION packages" install_packages
-	[ -f "$ROOT_DIR$KBUILD_IN_ROOT/.rdna1_fg-prepared" ] || step "prepare kernel tree with Rust artifacts" prepare_kernel
+	# Trees prepared before rdna1-fg-prepare-kernel kept KFD's header have a
+	# stamp without its line: prepared again.
+	grep -q '^kfd-header ' "$ROOT_DIR$KBUILD_IN_ROOT/.rdna1_fg-prepared" 2>/dev/null ||
+		step "prepare kernel tree with Rust artifacts and KFD's header" prepare_kernel
 	[ -f "$BOOT_DIR/.rdna1_fg-fetched" ] || step "fetch Debian's kernel image and modules" fetch_boot
 	log "build root ready: $ROOT_DIR (kernel tree $KBUILD_IN_ROOT)"
 }

@@ -103,6 +103,7 @@ use kernel::sync::{Arc, Mutex};
 use kernel::time::{delay::fsleep, Delta};
 
 mod kfd_hooks;
+mod kfd_layout;
 mod kfd_mem;
 mod logic;
 mod patcher;
@@ -110,7 +111,7 @@ mod sysfs_file;
 
 use kfd_hooks::{hook_stats, retry_in, KfdHooks, ProbeError, Start};
 use logic::messages::{BadParam, HooksFailed, ParamsLine, Trigger, Waiting};
-use logic::rules::{Config, RawParams};
+use logic::rules::{Config, ParamError, RawParams};
 use patcher::{error, info, warn, Patcher, TEXT_BUF_LEN};
 use sysfs_file::{module_state_path, SysfsFile, SysfsMount};
 
@@ -324,11 +325,15 @@ impl kernel::Module for Rdna1Fg {
             test_fail_probe: param(module_parameters::test_fail_probe.value()),
             test_delay_ms: param(module_parameters::test_delay_ms.value()),
         };
-        let config = match Config::from_params(raw) {
+        let (layout, source) = kfd_layout::build_tree_layout();
+        let config = match Config::from_params_on(raw, layout, source) {
             Ok(config) => config,
             Err(e) => {
                 error(BadParam(&e));
-                return Err(EINVAL);
+                return Err(match e {
+                    ParamError::HeaderLayoutUnusable(_) => ENOEXEC,
+                    _ => EINVAL,
+                });
             }
         };
         info(ParamsLine(&config));

@@ -556,7 +556,7 @@ fn status_text_shows_parameters_state_counters_and_banks() {
         text,
         "state: active
 parameters: KFD: RDNA1 rule: device_id=0x0 heap_mask=0x1 (SYSTEM) dry_run=0
-layout: heap_type@16 size_in_bytes@24 flags@32 width@36 mem_clk_max@40 attr@64
+layout: heap_type@16 size_in_bytes@24 flags@32 width@36 mem_clk_max@40 attr@64, from the known layout
 write probe: registered, missed 0, not run 2
 hooks: registered, add_device 0, remove_device 0, shutdown 0, amdgpu_live 1, amdgpu_going 0, probe_errors 0, missed 0
 counters: scans 2, patched 1, restored 0, refused 1, already_set 0, adopted 0, forgotten 0

@@ -9,7 +9,7 @@ sed 's/^/#   status: /' "$STATUS"
 check_eq "status file is root-only" "$(stat -c %a "$STATUS")" 400
 check_status "state" '^state: active$'
 check_status "parameters" '^parameters: KFD: RDNA1 rule: device_id=0x0 heap_mask=0x1 \(SYSTEM\) dry_run=0$'
-check_status "layout" '^layout: heap_type@16 size_in_bytes@24 flags@32 width@36 mem_clk_max@40 attr@64$'
+check_status "layout, from KFD's header in the build tree" '^layout: heap_type@16 size_in_bytes@24 flags@32 width@36 mem_clk_max@40 attr@64, from kfd_topology.h of the build tree$'
 check_status "hooks" '^hooks: registered, add_device 0, remove_device 0, shutdown 0, amdgpu_live 0, amdgpu_going 0, probe_errors 0, missed 0$'
 check_status "counters" '^counters: scans 1, patched 1, restored 0, refused 0, already_set 0, adopted 0, forgotten 0$'
 check_status "write probe" '^write probe: registered, missed 0, not run 0$'

@@ -46,7 +46,30 @@ pub struct MemPropsLayout {
     pub attr: usize,
 }
 
-/// The layout of Linux 6.x to 7.3 on x86_64.
+/// Where the layout the module assumes comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LayoutSource {
+    /// [`KFD_MEM_PROPERTIES`]: the tree the module was built against had no
+    /// KFD header (Debian's `linux-headers` packages have none).
+    KnownTable,
+    /// `offsetof` in KFD's own `kfd_topology.h`, in the tree the module was
+    /// built against (`src/kfd_layout.c`).
+    KernelHeader,
+}
+
+impl fmt::Display for LayoutSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::KnownTable => "the known layout",
+            Self::KernelHeader => "kfd_topology.h of the build tree",
+        })
+    }
+}
+
+/// The layout of Linux 6.1 to 7.3 on x86_64, and of AMD's out-of-tree
+/// amdgpu (its `attr_props` sits where `attr` does): `kfd_mem_properties.tsv`
+/// next to this file lists the releases it was read from, and
+/// `tests/layout_table.rs` checks them.
 pub const KFD_MEM_PROPERTIES: MemPropsLayout = MemPropsLayout {
     heap_type: 16,
     size_in_bytes: 24,

@@ -3,7 +3,7 @@
 //! Module parameters and the decision taken for each node and bank.
 
 use super::heap::{HeapMask, ALL_HEAPS_MASK, DEFAULT_HEAP_MASK, HEAP_TYPE_COUNT, HOT_PLUGGABLE};
-use super::layout::{MemPropsLayout, KFD_MEM_PROPERTIES};
+use super::layout::{LayoutSource, MemPropsLayout, KFD_MEM_PROPERTIES, MAX_SPAN};
 use core::fmt;
 
 /// PCI device id of Navi 10 (RX 5600 XT / 5700 / 5700 XT): the default rule.
@@ -68,6 +68,10 @@ pub enum ParamError {
     DryRunNotBool(u32),
     /// `layout_shift` moves a field out of the struct's readable start.
     LayoutShiftOutOfRange(i32),
+    /// The layout of the build tree's `kfd_topology.h` puts a checked field
+    /// where the module does not read (beyond its read span, or after the
+    /// attribute).
+    HeaderLayoutUnusable(MemPropsLayout),
     /// `adopt` is neither 0 nor 1.
     AdoptNotBool(u32),
     /// `test_no_write_probe` is neither 0 nor 1.
@@ -114,6 +118,11 @@ impl fmt::Display for ParamError {
                 f,
                 "invalid test_delay_ms={v}: at most {MAX_TEST_DELAY_MS}"
             ),
+            Self::HeaderLayoutUnusable(l) => write!(
+                f,
+                "kfd_topology.h of the build tree puts the fields outside the struct's first {} bytes before its attribute (flags@{} attr@{}): this kernel's KFD is not supported",
+                MAX_SPAN, l.flags, l.attr
+            ),
             Self::LayoutShiftOutOfRange(v) => write!(
                 f,
                 "invalid layout_shift={v}: moves a field outside the struct's first {} bytes",
@@ -134,6 +143,8 @@ pub struct Config {
     pub dry_run: bool,
     /// The struct layout assumed (shifted by `layout_shift`).
     pub layout: MemPropsLayout,
+    /// Where the layout comes from.
+    pub layout_source: LayoutSource,
     /// The `layout_shift` in force (0 but in tests).
     pub layout_shift: i32,
     /// Take bits already set on selected banks as the module's own.
@@ -148,8 +159,18 @@ pub struct Config {
 }
 
 impl Config {
-    /// Validates raw parameters; the first invalid one is reported.
+    /// Validates raw parameters, with the known layout; the first invalid
+    /// one is reported.
     pub fn from_params(raw: RawParams) -> Result<Self, ParamError> {
+        Self::from_params_on(raw, KFD_MEM_PROPERTIES, LayoutSource::KnownTable)
+    }
+
+    /// Validates raw parameters for the struct layout `base` from `source`.
+    pub fn from_params_on(
+        raw: RawParams,
+        base: MemPropsLayout,
+        source: LayoutSource,
+    ) -> Result<Self, ParamError> {
         let device_id = u16::try_from(raw.device_id)
             .map_err(|_| ParamError::DeviceIdTooLarge(raw.device_id))?;
         if raw.heap_mask == 0 {
@@ -168,7 +189,10 @@ impl Config {
         if raw.test_delay_ms > MAX_TEST_DELAY_MS {
             return Err(ParamError::DelayTooLong(raw.test_delay_ms));
         }
-        let layout = KFD_MEM_PROPERTIES
+        base.shifted(0)
+            .filter(|_| base.flags % 4 == 0)
+            .ok_or(ParamError::HeaderLayoutUnusable(base))?;
+        let layout = base
             .shifted(raw.layout_shift)
             .ok_or(ParamError::LayoutShiftOutOfRange(raw.layout_shift))?;
         Ok(Self {
@@ -176,6 +200,7 @@ impl Config {
             heaps: HeapMask(raw.heap_mask),
             dry_run,
             layout,
+            layout_source: source,
             layout_shift: raw.layout_shift,
             adopt,
             write_probe: !no_write_probe,

@@ -143,8 +143,8 @@ impl fmt::Display for StatusHeader<'_> {
         writeln!(f, "parameters: {}", ParamsLine(c))?;
         writeln!(
             f,
-            "layout: heap_type@{} size_in_bytes@{} flags@{} width@{} mem_clk_max@{} attr@{}",
-            l.heap_type, l.size_in_bytes, l.flags, l.width, l.mem_clk_max, l.attr
+            "layout: heap_type@{} size_in_bytes@{} flags@{} width@{} mem_clk_max@{} attr@{}, from {}",
+            l.heap_type, l.size_in_bytes, l.flags, l.width, l.mem_clk_max, l.attr, c.layout_source
         )?;
         writeln!(
             f,

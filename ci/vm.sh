@@ -69,6 +69,10 @@ KERNEL_CHECKS=${RDNA1_FG_KERNEL_CHECKS-"panic_on_warn=1 oops=panic slub_debug=FZ
 # soft lockups and hung tasks; the panic itself; and the words of a WARN or
 # Oops, in case a kernel was booted without the panic options.
 BAD_KERNEL_LOG='Kernel panic|BUG[: ]|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|blocked for more than|Oops|WARNING:|Call Trace:'
+# log_buf_len: the kernel log holds a whole scenario (the full stress counts
+# print thousands of lines; the default buffer drops the first ones, which
+# the scenarios count with dmesg).
+LOG_BUF="log_buf_len=16M"
 # Kernel stall detectors timed for an emulated guest on a shared host. Under
 # TCG on a loaded 2-core host, the signature check of amdgpu.ko alone kept a
 # vCPU busy for over 30 s, past the default soft lockup limit (20 s), and the
@@ -161,7 +165,7 @@ run_one() {
 		-cpu max -smp 2 "${qemu_extra[@]}" \
 		-nographic -no-reboot -nodefaults -serial stdio \
 		-kernel "$KERNEL_IMAGE" -initrd "$work.initrd" \
-		-append "console=ttyS0 panic=-1 $KERNEL_CHECKS rdinit=/init $STALL_LIMITS" </dev/null >"$log" 2>&1 || rc=$?
+		-append "console=ttyS0 panic=-1 $KERNEL_CHECKS rdinit=/init $LOG_BUF $STALL_LIMITS" </dev/null >"$log" 2>&1 || rc=$?
 	rm -rf "$work" "$work.cpio" "$work.initrd"
 	local secs=$((SECONDS - start)) begin boot_part
 	# The boot: everything before the scenario's begin line.

@@ -122,7 +122,7 @@ if [ -n "$tooldeb" ]; then
 	# shellcheck disable=SC2086
 	rdna1-fg status $rule | sed 's/^/#   /'
 else
-	say "no rdna1-fg package (no cargo on the host): tool checks skipped"
+	skip "the rdna1-fg tool's checks" "no rdna1-fg package (no cargo on the host)"
 fi
 
 # 3. modprobe -r restores.

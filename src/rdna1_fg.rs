@@ -80,8 +80,9 @@
 //! What is still assumed about KFD: that `mem_show` is the `show()` of a
 //! bank's `properties` and gets the attribute as its second argument, and
 //! that KFD removes a node's sysfs files before freeing its banks (true of
-//! Linux 6.x to 7.3, checked when the module is ported); the struct layout
-//! is assumed and checked at every write.
+//! Linux 6.x to 7.3, checked when the module is ported); the struct layout,
+//! taken from KFD's header when the build tree has it (`kfd_layout.rs`),
+//! else assumed, and checked at every write either way.
 //!
 //! Unload order: no new probe registrations; the work restores (the probes
 //! still armed), waiting a bounded time while KFD adds or removes a node;

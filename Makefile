@@ -19,10 +19,14 @@ KVER ?= $(if $(KERNELRELEASE),$(KERNELRELEASE),$(shell uname -r))
 KDIR ?= $(shell $(CURDIR)/scripts/rdna1-fg-kdir $(KVER))
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(CURDIR)/dkms.conf)
 DKMS_SRC := /usr/src/rdna1_fg-$(VERSION)
-# Build with the compiler the kernel was built with (e.g. x86_64-linux-gnu-gcc-16).
-KCC ?= $(shell sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\).*/\1/p' $(KDIR)/.config 2>/dev/null)
+# Build with the compiler the kernel was built with: for a kernel built with
+# clang (CONFIG_CC_IS_CLANG, such as the debug kernel of ci/debug-kernel.sh),
+# the LLVM toolchain (LLVM=1), as Kbuild wants; else its gcc (e.g.
+# x86_64-linux-gnu-gcc-16).
+KCLANG ?= $(shell grep -qx 'CONFIG_CC_IS_CLANG=y' $(KDIR)/.config 2>/dev/null && echo 1)
+KCC ?= $(if $(KCLANG),,$(shell sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\).*/\1/p' $(KDIR)/.config 2>/dev/null))
 
-MAKE_KERNEL = $(MAKE) -C $(KDIR) M=$(CURDIR) $(if $(KCC),CC=$(KCC) HOSTCC=$(KCC))
+MAKE_KERNEL = $(MAKE) -C $(KDIR) M=$(CURDIR) $(if $(KCLANG),LLVM=1,$(if $(KCC),CC=$(KCC) HOSTCC=$(KCC)))
 
 .PHONY: all modules check-kernel clean test host-test vm-test vm-demo boot-soak stress bench buildroot dkms-install dkms-remove dkms-source deb
 

@@ -6,7 +6,10 @@
 # scripts/rdna1-fg-prepare-kernel. Also fetches Debian's kernel image and
 # modules for booting in QEMU.
 # Everything lands under $RDNA1_FG_CACHE/<kernel release>/ and is reused.
+# For a debug kernel target (BUILD_FROM in its file), runs ci/debug-kernel.sh.
 . "$(dirname "$0")/lib.sh"
+# A kernel built here (a target with BUILD_FROM) has its own script.
+if [ -n "$BUILD_FROM" ]; then exec "$CI_DIR/debug-kernel.sh" "$@"; fi
 
 STAMP_BOOTSTRAP=$ROOT_DIR/.rdna1_fg-bootstrap
 # Everything the build root holds: the kernel's toolchain, its headers and

@@ -27,9 +27,15 @@ row() {
 	skipped) last="\`$(resolved_field "$name" KREL)\` ($(resolved_field "$name" KPKG_VERSION)): skipped, $(resolved_field "$name" SKIP_REASON)" ;;
 	*) last="not resolved yet" ;;
 	esac
+	local kernel="${APT_RELEASE:-$SUITE} \`linux-image-$FLAVOUR\`" in_ci=tested
+	if [ -n "$ONLY_IF_NEWEST" ]; then in_ci="tested while newer than every other target"; fi
+	# A kernel built here (ci/debug-kernel.sh), run when named.
+	if [ -n "$BUILD_FROM" ]; then
+		kernel="debug build (KASAN, lockdep, clang) of $kernel's source and config"
+		grep -qx "$name" "$CI_DIR/targets/default.list" || in_ci="when named: \`RDNA1_FG_TARGETS=$name\`"
+	fi
 	# shellcheck disable=SC2016
-	printf '| `%s` | %s `linux-image-%s` | %s | %s |\n' "$name" "${APT_RELEASE:-$SUITE}" "$FLAVOUR" \
-		"$(if [ -n "$ONLY_IF_NEWEST" ]; then echo "tested while newer than every other target"; else echo "tested"; fi)" "$last"
+	printf '| `%s` | %s | %s | %s |\n' "$name" "$kernel" "$in_ci" "$last"
 }
 
 table() {

@@ -64,6 +64,9 @@ resolve() {
 	# shellcheck disable=SC2086
 	out=$(in_root /usr/local/sbin/rdna1-fg-prepare-kernel --resolve-flavour "$FLAVOUR" $APT_TARGET_OPTS) ||
 		die "resolving target $name (linux-image-$FLAVOUR in $SUITE_KEY) failed (see above)"
+	# A kernel built here (BUILD_FROM: ci/debug-kernel.sh) from FLAVOUR's
+	# config: its own release, FLAVOUR's kept as CONFIG_KREL, and clang.
+	if [ -n "$BUILD_FROM" ]; then out=$(debug_release "$out"); fi
 	umount_root
 	exec {lock}>&-
 	{
@@ -72,6 +75,20 @@ resolve() {
 		printf 'RESOLVED_AT=%q\n' "$(date -u +%Y-%m-%dT%H:%MZ)"
 	} >"$RESOLVED_DIR/$name.env.new"
 	mv "$RESOLVED_DIR/$name.env.new" "$RESOLVED_DIR/$name.env"
+}
+
+# debug_release LINES: the resolution LINES of FLAVOUR's kernel, made that
+# of the debug kernel built from it: KREL 7.2.13+deb14-rt-amd64 becomes
+# CONFIG_KREL, KREL is 7.2.13+deb14-rt-debug-amd64; the C compiler is the
+# suite's clang (LLVM=1), at the version apt has now.
+debug_release() {
+	local flavour_rel clang
+	flavour_rel=$(echo "$1" | sed -n 's/^KREL=//p')
+	clang=$(in_root apt-cache policy clang 2>/dev/null | sed -n 's/^  Candidate: //p')
+	if [ -z "$clang" ] || [ "$clang" = "(none)" ]; then die "apt knows no clang in $SUITE_KEY: the debug kernel needs it"; fi
+	echo "$1" | sed -E '/^(KREL|KCC|CC_VERSION)=/d'
+	printf 'KREL=%q\nCONFIG_KREL=%q\nKCC=clang\nCC_VERSION=%q\nCLANG_VERSION=%q\n' \
+		"${flavour_rel%-*}-debug-${flavour_rel##*-}" "$flavour_rel" "clang=$clang" "$clang"
 }
 
 # set_status NAME STATUS REASON: record whether the target is tested.

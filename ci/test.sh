@@ -63,8 +63,13 @@ for target in $targets; do
 	log=$(mktemp)
 	rc=0
 	role=other
-	if [ -z "${primary_done:-}" ] || [ "${RDNA1_FG_PACKAGING_ALL:-0}" = 1 ]; then role=primary; fi
-	primary_done=1
+	load_target_file "$target"
+	# A kernel built here (BUILD_FROM: the debug kernel) has no Debian
+	# packages for the packaging scenarios to install against: never primary.
+	if [ -z "$BUILD_FROM" ]; then
+		if [ -z "${primary_done:-}" ] || [ "${RDNA1_FG_PACKAGING_ALL:-0}" = 1 ]; then role=primary; fi
+		primary_done=1
+	fi
 	expected=0
 	for name in "${vm[@]}"; do
 		if [ "$role" = primary ] || ! grep -q '^# targets: primary$' "$CI_DIR/scenarios/$name.sh"; then expected=$((expected + 1)); fi

@@ -21,6 +21,9 @@
 # (RDNA1_FG_VM_TIMEOUT seconds, default 900; a scenario may set its own with
 # a "# timeout: SECONDS" line).
 #
+# A target may add to the kernel command line (KERNEL_CMDLINE in its file:
+# the debug kernel adds kasan.fault=panic).
+#
 # A guest that stops before the scenario begins (a kernel report before the
 # RDNA1_FG_SCENARIO_BEGIN line that ci/guest/init prints, or no such line) is
 # a boot failure of the kernel, not a scenario failure. That boot is retried
@@ -165,7 +168,7 @@ run_one() {
 		-cpu max -smp 2 "${qemu_extra[@]}" \
 		-nographic -no-reboot -nodefaults -serial stdio \
 		-kernel "$KERNEL_IMAGE" -initrd "$work.initrd" \
-		-append "console=ttyS0 panic=-1 $KERNEL_CHECKS rdinit=/init $LOG_BUF $STALL_LIMITS" </dev/null >"$log" 2>&1 || rc=$?
+		-append "console=ttyS0 panic=-1 $KERNEL_CHECKS rdinit=/init $LOG_BUF $STALL_LIMITS${KERNEL_CMDLINE:+ $KERNEL_CMDLINE}" </dev/null >"$log" 2>&1 || rc=$?
 	rm -rf "$work" "$work.cpio" "$work.initrd"
 	local secs=$((SECONDS - start)) begin boot_part
 	# The boot: everything before the scenario's begin line.

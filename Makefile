@@ -28,7 +28,7 @@ KCC ?= $(if $(KCLANG),,$(shell sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\).*/\1
 
 MAKE_KERNEL = $(MAKE) -C $(KDIR) M=$(CURDIR) $(if $(KCLANG),LLVM=1,$(if $(KCC),CC=$(KCC) HOSTCC=$(KCC)))
 
-.PHONY: all modules check-kernel clean test host-test vm-test vm-demo boot-soak stress bench buildroot dkms-install dkms-remove dkms-source deb
+.PHONY: all modules check-kernel clean test host-test vm-test vm-demo boot-soak stress test-debug bench buildroot dkms-install dkms-remove dkms-source deb
 
 all: modules
 
@@ -70,6 +70,12 @@ STRESS_SCENARIOS := load-unload-stress amdgpu-reload reload-race faults invalid-
 stress:
 	RDNA1_FG_STRESS=full RDNA1_FG_TARGETS="$${RDNA1_FG_TARGETS:-$$(grep -v -E '^[[:space:]]*(#|$$)' ci/targets/default.list | head -n 1)}" \
 		ci/test.sh $(STRESS_SCENARIOS)
+
+# Not part of make test: every scenario on the KASAN + lockdep debug kernel
+# (ci/debug-kernel.sh builds it once, cached; its cold build takes hours on
+# 2 cores, beyond the CI budget).
+test-debug:
+	RDNA1_FG_TARGETS=sid-debug-amd64 ci/test.sh
 
 # Not part of make test: ci/bench.sh runs the benchmarks (101 minutes on 2
 # shared cores, 55 of them the amdgpu rebuild; counts: BENCH_* variables, see

@@ -99,14 +99,16 @@ set_status() {
 
 upstream_of() { echo "$1" | sed -E 's/^[0-9]+://; s/-[^-]*$//'; }
 
-# others NAME: every other target without ONLY_IF_NEWEST.
+# others NAME: every other target of Debian's own kernels: neither
+# ONLY_IF_NEWEST nor built here from another target's source (BUILD_FROM,
+# whose version is that target's).
 others() {
 	local f o
 	for f in "$CI_DIR"/targets/*.env; do
 		o=$(basename "$f" .env)
 		[ "$o" != "$1" ] || continue
 		load_target_file "$o"
-		[ -n "$ONLY_IF_NEWEST" ] || echo "$o"
+		[ -n "$ONLY_IF_NEWEST" ] || [ -n "$BUILD_FROM" ] || echo "$o"
 	done
 }
 
@@ -126,7 +128,8 @@ newest_check() {
 }
 
 # summary: ci/out/targets.resolved from every resolved target that still
-# has a file in ci/targets/.
+# has a file in ci/targets/ and a status (a target resolved only to compare
+# another with has none).
 summary() {
 	local f name
 	{
@@ -135,8 +138,10 @@ summary() {
 			name=$(basename "$f" .env)
 			[ -f "$CI_DIR/targets/$name.env" ] || continue
 			(
+				STATUS='' SKIP_REASON='' RUSTC_VERSION='' BINDGEN_VERSION='' CC_VERSION=''
 				# shellcheck source=/dev/null
 				. "$f"
+				[ -n "$STATUS" ] || exit 0
 				printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$STATUS" "$KREL" "$META_PKG=$META_VERSION" \
 					"${RUSTC_VERSION:--}" "${BINDGEN_VERSION:--}" "${CC_VERSION:--}" "$RESOLVED_AT" "${SKIP_REASON:--}"
 			)
@@ -173,7 +178,9 @@ main() {
 		[ -n "${seen[$name]:-}" ] || resolve "$name"
 		seen[$name]=1
 	done
-	for name in $targets; do
+	# Every target resolved now gets its status (a comparison target too:
+	# its file was just rewritten); the ones asked for are reported.
+	for name in "${!seen[@]}"; do
 		missing=$(resolved_field "$name" MISSING_CONFIGS)
 		load_target_file "$name"
 		reason=
@@ -183,8 +190,8 @@ main() {
 			reason=$(newest_check "$name")
 		fi
 		if [ -n "$reason" ]; then set_status "$name" skipped "$reason"; else set_status "$name" tested ""; fi
-		report "$name"
 	done
+	for name in $targets; do report "$name"; done
 	summary
 }
 

@@ -53,14 +53,15 @@ step() {
 
 # load_target_file NAME: the target's suite and flavour (SUITE, EXTRA_SUITES,
 # FLAVOUR, APT_RELEASE, ONLY_IF_NEWEST; for a kernel built here rather than
-# Debian's, BUILD_FROM, and KERNEL_CMDLINE, added to the VM's) and its suite root: a debootstrap of
+# Debian's, BUILD_FROM, KERNEL_CMDLINE, added to the VM's, and
+# TIMEOUT_FACTOR, which multiplies every VM time limit) and its suite root: a debootstrap of
 # SUITE with the extra suites in its sources, shared by the targets of the
 # same suites, where apt resolves the target and every build root of those
 # suites starts from.
 load_target_file() {
 	local file=$CI_DIR/targets/$1.env
 	[ -f "$file" ] || die "unknown target '$1': no $file (targets: $(cd "$CI_DIR/targets" && printf '%s\n' *.env | sed 's/\.env$//' | xargs))"
-	SUITE='' EXTRA_SUITES='' FLAVOUR='' APT_RELEASE='' ONLY_IF_NEWEST='' BUILD_FROM='' KERNEL_CMDLINE=''
+	SUITE='' EXTRA_SUITES='' FLAVOUR='' APT_RELEASE='' ONLY_IF_NEWEST='' BUILD_FROM='' KERNEL_CMDLINE='' TIMEOUT_FACTOR=1
 	# shellcheck source=/dev/null
 	. "$file"
 	if [ -z "$SUITE" ] || [ -z "$FLAVOUR" ]; then die "$file must set SUITE and FLAVOUR"; fi

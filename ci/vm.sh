@@ -22,7 +22,8 @@
 # a "# timeout: SECONDS" line).
 #
 # A target may add to the kernel command line (KERNEL_CMDLINE in its file:
-# the debug kernel adds kasan.fault=panic).
+# the debug kernel adds kasan.fault=panic), and multiply every time limit
+# (TIMEOUT_FACTOR: the debug kernel runs several times slower).
 #
 # A guest that stops before the scenario begins (a kernel report before the
 # RDNA1_FG_SCENARIO_BEGIN line that ci/guest/init prints, or no such line) is
@@ -169,6 +170,7 @@ run_one() {
 	if [ "$STRESS" = full ]; then
 		limit=$(sed -n 's/^# timeout-full: \([0-9]*\)$/\1/p' "$script" | grep . || echo "$limit")
 	fi
+	limit=$((limit * TIMEOUT_FACTOR))
 	local start=$SECONDS
 	timeout --foreground -k 10 "$limit" qemu-system-x86_64 -accel "tcg,thread=$TCG_THREAD" \
 		-cpu max -smp 2 "${qemu_extra[@]}" \

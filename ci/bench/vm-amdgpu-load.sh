@@ -28,17 +28,7 @@ timed_load() {
 	fi
 }
 
-i=1
-while [ "$i" -le "$BENCH_LOADS" ]; do
-	if [ $((i % 2)) -eq 1 ]; then
-		timed_load with
-		timed_load without
-	else
-		timed_load without
-		timed_load with
-	fi
-	i=$((i + 1))
-done
+abba "$BENCH_LOADS" timed_load
 [ "$failed" -eq 0 ] && pass "$BENCH_LOADS loads with and $BENCH_LOADS without rdna1_fg"
 ! module_loaded || rmmod rdna1_fg
 check_eq "flags at the end, rdna1_fg unloaded" "$(bank_field 0 0 flags)" 0

@@ -38,17 +38,7 @@ read_round() {
 	sample "reads_per_s_$1" $((n * nfiles * 100 / (NOW - start)))
 }
 
-i=1
-while [ "$i" -le "$BENCH_READ_ROUNDS" ]; do
-	if [ $((i % 2)) -eq 1 ]; then
-		read_round with
-		read_round without
-	else
-		read_round without
-		read_round with
-	fi
-	i=$((i + 1))
-done
+abba "$BENCH_READ_ROUNDS" read_round
 [ "$failed" -eq 0 ] && pass "$BENCH_READ_ROUNDS rounds with and $BENCH_READ_ROUNDS without rdna1_fg"
 ! module_loaded || rmmod rdna1_fg
 check_eq "flags at the end, rdna1_fg unloaded" "$(bank_field 0 0 flags)" 0

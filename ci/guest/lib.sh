@@ -205,6 +205,23 @@ bench_boot() {
 	sample guest_mem_kb "$(awk '$1 == "MemTotal:" { print $2 }' /proc/meminfo)"
 }
 
+# abba ROUNDS FUNCTION: runs `FUNCTION with` and `FUNCTION without` ROUNDS
+# times each, the order alternating (with, without, without, with, ...) so
+# that a drift of the guest's speed weighs on both sides alike.
+abba() {
+	local i=1
+	while [ "$i" -le "$1" ]; do
+		if [ $((i % 2)) -eq 1 ]; then
+			"$2" with
+			"$2" without
+		else
+			"$2" without
+			"$2" with
+		fi
+		i=$((i + 1))
+	done
+}
+
 # wait_quietly SECONDS COMMAND...: polls COMMAND every 10 ms; fails after SECONDS.
 wait_quietly() {
 	local limit=$(($1 * 100)) tries=0

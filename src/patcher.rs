@@ -703,7 +703,7 @@ impl Patcher {
     /// Writes the status file's text.
     pub(crate) fn write_status(
         &self,
-        f: &mut fmt::Formatter<'_>,
+        f: &mut impl Write,
         mount: &SysfsMount,
         buf: &mut [u8],
         hooks: &HookStats,

@@ -45,14 +45,18 @@
 //!   work. Nothing depends on them for safety.
 //! - the module notifier (`kfd_hooks.c`): process context, when amdgpu goes
 //!   live (registers the probes, queues the work) or away (unregisters them).
-//! - readers of the debugfs status file (`status_file`): process context.
+//! - readers of the debugfs status file (`StatusFile`): process context,
+//!   a plain `read()` that holds no seq_file lock (see `StatusFile`).
 //! - amdgpu init/exit and GPU probe/remove, which create and free the
 //!   structs under KFD's own `topology_lock` (which this module never takes).
 //!
 //! Locks and what they protect:
 //! - `Shared::state` (a mutex): the patcher (records of patched banks,
 //!   counters), the read buffer and the phase. Taken by the work and status
-//!   readers; never by probe handlers.
+//!   readers; never by probe handlers. Order: taken before the locks of a
+//!   sysfs file it reads (kernfs' open-file mutex, the seq_file lock), never
+//!   under any seq_file lock (lockdep found the status file doing so while
+//!   it was a seq_file).
 //! - the hand-off slot (`logic/handoff.rs`): no lock. An atomic owner (the
 //!   task that armed it) and data touched only by that task: by the reader
 //!   before and after its read, and by the probe inside that read, on the
@@ -97,11 +101,13 @@
 //! type and size between a GPU removal and the next rescan would be taken
 //! for the old bank (its bit would be kept, or cleared at unload).
 
-use kernel::debugfs::{Dir, File};
+use kernel::debugfs::{BinaryWriter, Dir, File};
+use kernel::fs::file;
 use kernel::new_mutex;
 use kernel::prelude::*;
 use kernel::sync::{Arc, Mutex};
 use kernel::time::{delay::fsleep, Delta};
+use kernel::uaccess::UserSliceWriter;
 
 mod kfd_hooks;
 mod kfd_layout;
@@ -295,21 +301,53 @@ fn log_probe_error(e: ProbeError, at_load: bool) {
     }
 }
 
-/// The debugfs status file's contents.
-fn status_file(shared: &Arc<Shared>, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-    let mut guard = shared.state.lock();
-    let state = &mut *guard;
-    let hooks = hook_stats();
-    state
-        .patcher
-        .write_status(f, &shared.mount, &mut state.buf, &hooks)
+/// The debugfs status file: its whole text rendered at each `read()`.
+///
+/// A plain read, not a seq_file: the text comes from reads of the banks'
+/// sysfs files made under `Shared::state`, and each of those takes the
+/// seq_file lock of the sysfs file, as the work's reads do. A seq_file
+/// status file would take `Shared::state` under a seq_file lock, the
+/// reverse order; lockdep, which has one class for every seq_file's lock,
+/// reports that as a possible deadlock.
+struct StatusFile(Arc<Shared>);
+
+impl BinaryWriter for StatusFile {
+    fn write_to_slice(
+        &self,
+        writer: &mut UserSliceWriter,
+        offset: &mut file::Offset,
+    ) -> Result<usize> {
+        let mut text = StatusText(KVec::new());
+        {
+            let mut guard = self.0.state.lock();
+            let state = &mut *guard;
+            let hooks = hook_stats();
+            state
+                .patcher
+                .write_status(&mut text, &self.0.mount, &mut state.buf, &hooks)
+                .map_err(|_| ENOMEM)?;
+        }
+        writer.write_slice_file(&text.0, offset)
+    }
+}
+
+/// The status text, in a buffer that grows as it is written (the only
+/// error is a failed allocation).
+struct StatusText(KVec<u8>);
+
+impl core::fmt::Write for StatusText {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        self.0
+            .extend_from_slice(s.as_bytes(), GFP_KERNEL)
+            .map_err(|_| core::fmt::Error)
+    }
 }
 
 struct Rdna1Fg {
     // Dropped first: unregisters every hook and cancels the work, then
     // releases its reference to `shared`.
     hooks: KfdHooks,
-    _status: Pin<KBox<File<Arc<Shared>>>>,
+    _status: Pin<KBox<File<StatusFile>>>,
     _dir: Dir,
     shared: Arc<Shared>,
 }
@@ -359,7 +397,7 @@ impl kernel::Module for Rdna1Fg {
         // load never leaves a bank patched.
         let dir = Dir::new(c"rdna1_fg");
         let status = KBox::pin_init(
-            dir.read_callback_file(c"status", shared.clone(), &status_file),
+            dir.read_binary_file(c"status", StatusFile(shared.clone())),
             GFP_KERNEL,
         )?;
 

@@ -10,7 +10,7 @@
 #   --repeat N: boot each scenario N times (runs NAME.1 ... NAME.N), with no
 #   retry: every boot counts (what make boot-soak measures).
 #
-# One VM per scenario, up to RDNA1_FG_VM_JOBS at a time (default: the number
+# One VM per scenario, the longest first, up to RDNA1_FG_VM_JOBS at a time (default: the number
 # of CPUs, at most 4; each VM keeps one host CPU busy). A scenario's lines are
 # printed together when its VM has stopped. Each guest console log is kept in
 # $OUT_DIR/logs/RUN.log. The scenario reports in KTAP (ci/guest/lib.sh); it
@@ -232,6 +232,15 @@ run_scenario() {
 	run_one "$1" "$2"
 }
 
+# scenario_script ARG: the script of a scenario named by ARG (a name in
+# ci/scenarios/, or a path).
+scenario_script() {
+	case $1 in
+	*/*) echo "$1" ;;
+	*) echo "$CI_DIR/scenarios/$1.sh" ;;
+	esac
+}
+
 main() {
 	local repeat=0 retry=1
 	if [ "${1:-}" = "--repeat" ]; then
@@ -242,13 +251,16 @@ main() {
 	[ $# -gt 0 ] || die "usage: ci/vm.sh [--repeat N] SCENARIO..."
 	ensure_host_tools
 	[ -f "$KERNEL_IMAGE" ] || die "no kernel image at $KERNEL_IMAGE: run ci/buildroot.sh first"
-	# The runs: RUN names and their scenario scripts.
+	# The runs: RUN names and their scenario scripts, the longest first (by
+	# their "# timeout:" lines), so that a long one does not run alone at
+	# the end while the other VM slots are idle.
 	local runs=() scripts=() arg script name i
+	# shellcheck disable=SC2046
+	set -- $(for arg in "$@"; do
+		printf '%s %s\n' "$(sed -n 's/^# timeout: \([0-9]*\)$/\1/p' "$(scenario_script "$arg")" 2>/dev/null | grep . || echo 0)" "$arg"
+	done | sort -s -k1,1nr | cut -d' ' -f2)
 	for arg in "$@"; do
-		case $arg in
-		*/*) script=$arg ;;
-		*) script=$CI_DIR/scenarios/$arg.sh ;;
-		esac
+		script=$(scenario_script "$arg")
 		[ -f "$script" ] || die "no scenario $script"
 		grep -q '^# module: none' "$script" || [ -f "$OUT_DIR/rdna1_fg.ko" ] ||
 			die "no $OUT_DIR/rdna1_fg.ko: run ci/build-module.sh first"

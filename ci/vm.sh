@@ -162,15 +162,8 @@ run_one() {
 	fi
 	(cd "$work" && find . | cpio -o -H newc --quiet) >"$work.cpio"
 	cat "$BASE_CPIO" "$work.cpio" >"$work.initrd"
-	# A scenario may ask for more time: "# timeout: SECONDS".
 	local limit
-	limit=$(sed -n 's/^# timeout: \([0-9]*\)$/\1/p' "$script")
-	limit=${limit:-$VM_TIMEOUT}
-	# The full counts of make stress take longer: "# timeout-full: SECONDS".
-	if [ "$STRESS" = full ]; then
-		limit=$(sed -n 's/^# timeout-full: \([0-9]*\)$/\1/p' "$script" | grep . || echo "$limit")
-	fi
-	limit=$((limit * TIMEOUT_FACTOR))
+	limit=$(scenario_limit "$script")
 	local start=$SECONDS
 	timeout --foreground -k 10 "$limit" qemu-system-x86_64 -accel "tcg,thread=$TCG_THREAD" \
 		-cpu max -smp 2 "${qemu_extra[@]}" \
@@ -232,6 +225,20 @@ run_scenario() {
 	run_one "$1" "$2"
 }
 
+# scenario_limit SCRIPT: the VM time limit of a scenario, in seconds. A
+# scenario may ask for more time than VM_TIMEOUT ("# timeout: SECONDS"); the
+# full counts of make stress take longer ("# timeout-full: SECONDS"); the
+# target may multiply it (TIMEOUT_FACTOR).
+scenario_limit() {
+	local limit
+	limit=$(sed -n 's/^# timeout: \([0-9]*\)$/\1/p' "$1" 2>/dev/null)
+	limit=${limit:-$VM_TIMEOUT}
+	if [ "$STRESS" = full ]; then
+		limit=$(sed -n 's/^# timeout-full: \([0-9]*\)$/\1/p' "$1" 2>/dev/null | grep . || echo "$limit")
+	fi
+	echo $((limit * TIMEOUT_FACTOR))
+}
+
 # scenario_script ARG: the script of a scenario named by ARG (a name in
 # ci/scenarios/, or a path).
 scenario_script() {
@@ -252,12 +259,12 @@ main() {
 	ensure_host_tools
 	[ -f "$KERNEL_IMAGE" ] || die "no kernel image at $KERNEL_IMAGE: run ci/buildroot.sh first"
 	# The runs: RUN names and their scenario scripts, the longest first (by
-	# their "# timeout:" lines), so that a long one does not run alone at
-	# the end while the other VM slots are idle.
+	# their time limits), so that a long one does not run alone at the end
+	# while the other VM slots are idle.
 	local runs=() scripts=() arg script name i
 	# shellcheck disable=SC2046
 	set -- $(for arg in "$@"; do
-		printf '%s %s\n' "$(sed -n 's/^# timeout: \([0-9]*\)$/\1/p' "$(scenario_script "$arg")" 2>/dev/null | grep . || echo 0)" "$arg"
+		printf '%s %s\n' "$(scenario_limit "$(scenario_script "$arg")")" "$arg"
 	done | sort -s -k1,1nr | cut -d' ' -f2)
 	for arg in "$@"; do
 		script=$(scenario_script "$arg")

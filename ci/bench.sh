@@ -25,6 +25,7 @@
 # on the machine meanwhile).
 # BENCH_REPORT_DIR: where BENCHMARKS.md and BENCHMARKS.svg go (default: the
 # top of the checkout).
+# shellcheck source=ci/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 export RDNA1_FG_VM_JOBS=1

@@ -5,6 +5,7 @@
 # boots that failed. Each boot is ci/vm.sh running ci/soak/amdgpu-boot.sh, with
 # the test VMs' QEMU command line and no retry. Exits non-zero if any failed.
 RDNA1_FG_LIB_NO_TARGET=1
+# shellcheck source=ci/lib.sh
 . "$(dirname "$0")/lib.sh"
 n=${1:-100}
 [[ $n =~ ^[1-9][0-9]*$ ]] || {

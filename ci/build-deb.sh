@@ -5,6 +5,7 @@
 # build root has no cargo (its rustc is the kernel's, pinned), so the tool is
 # built here on the host and packaged as built (profile
 # pkg.rdna1-fg.prebuilt). The packages land in $OUT_DIR.
+# shellcheck source=ci/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 TOOL=$REPO_DIR/target/release/rdna1-fg

@@ -4,6 +4,7 @@
 # lands in $OUT_DIR/rdna1_fg.ko. Before that, KFD's header in the tree must
 # lay struct kfd_mem_properties out as the module's known layout and the
 # table of releases say (tests/layout_table.rs, on this tree only).
+# shellcheck source=ci/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 header_layout() {

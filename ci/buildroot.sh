@@ -7,6 +7,7 @@
 # modules for booting in QEMU.
 # Everything lands under $RDNA1_FG_CACHE/<kernel release>/ and is reused.
 # For a debug kernel target (BUILD_FROM in its file), runs ci/debug-kernel.sh.
+# shellcheck source=ci/lib.sh
 . "$(dirname "$0")/lib.sh"
 # A kernel built here (a target with BUILD_FROM) has its own script.
 if [ -n "$BUILD_FROM" ]; then exec "$CI_DIR/debug-kernel.sh" "$@"; fi

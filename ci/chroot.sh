@@ -10,6 +10,7 @@
 #   the path of a script (ci/bench/ has some).
 # Prints the scenario's own lines and keeps its log in $OUT_DIR/logs/; ends
 # with "scenarios: N passed, M failed" as ci/vm.sh does.
+# shellcheck source=ci/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 LIMIT=${RDNA1_FG_CHROOT_TIMEOUT:-900}

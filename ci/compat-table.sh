@@ -10,6 +10,7 @@
 #             the resolved kernels differ (the archive moved on), say so and
 #             pass
 RDNA1_FG_LIB_NO_TARGET=1
+# shellcheck source=ci/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 README=$REPO_DIR/README.md

@@ -50,6 +50,7 @@
 # roughly 3100 objects (vmlinux's, then amdgpu's) were built in 80 minutes
 # (about 30 a minute), the whole build was on course for about 2 hours.
 RDNA1_FG_TARGET=${RDNA1_FG_TARGET:-sid-debug-amd64}
+# shellcheck source=ci/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 [ -n "$BUILD_FROM" ] || die "target $RDNA1_FG_TARGET is one of Debian's kernels, not a debug build (no BUILD_FROM in ci/targets/$RDNA1_FG_TARGET.env): use ci/buildroot.sh"

@@ -4,6 +4,7 @@
 # (the CPU node's SYSTEM bank, the one bank KFD has without an AMD GPU), and
 # the bank's sysfs properties are shown before, while loaded and after rmmod,
 # with the module's kernel log lines.
+# shellcheck source=ci/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 "$CI_DIR/buildroot.sh"

@@ -15,6 +15,7 @@
 # target with ONLY_IF_NEWEST=1 (experimental), when its upstream version is
 # not newer than every other target's.
 RDNA1_FG_LIB_NO_TARGET=1
+# shellcheck source=ci/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 declare -A UPDATED=()
@@ -138,6 +139,7 @@ summary() {
 			name=$(basename "$f" .env)
 			[ -f "$CI_DIR/targets/$name.env" ] || continue
 			(
+				# shellcheck disable=SC2030 # each target's values stay in its subshell
 				STATUS='' SKIP_REASON='' RUSTC_VERSION='' BINDGEN_VERSION='' CC_VERSION=''
 				# shellcheck source=/dev/null
 				. "$f"
@@ -150,6 +152,7 @@ summary() {
 }
 
 # report NAME: the one line printed for a target.
+# shellcheck disable=SC2031 # its values come from the target's file, sourced here
 report() { (
 	# shellcheck source=/dev/null
 	. "$RESOLVED_DIR/$1.env"

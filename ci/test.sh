@@ -10,6 +10,7 @@
 # that says why. Ends with the boot failures and flaky boots of all targets
 # (with their guest logs) and two lines counting them and the scenarios.
 RDNA1_FG_LIB_NO_TARGET=1
+# shellcheck source=ci/lib.sh
 . "$(dirname "$0")/lib.sh"
 targets=${RDNA1_FG_TARGETS:-$DEFAULT_TARGETS}
 # shellcheck disable=SC2086

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # timeout: 14400
 # Benchmark (ci/bench.sh, through ci/chroot.sh), figure "install cost": in a
 # chroot of the build root under a throwaway overlay, natively, for the
@@ -15,6 +16,7 @@
 # Samples: apt_install_ns, dkms_build_ns, dkms_install_ns, dkms_remove_ns,
 # amdgpu_extract_ns, amdgpu_prepare_ns, amdgpu_build_ns, amdgpu_ko_bytes,
 # host_load1.
+# shellcheck source=ci/guest/lib.sh
 . /ci/lib.sh
 set -o pipefail
 KREL=$RDNA1_FG_KREL

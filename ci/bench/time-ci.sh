@@ -12,6 +12,7 @@
 #   warm: in this checkout, with the caches as they are.
 # Only a run that passes is recorded.
 RDNA1_FG_LIB_NO_TARGET=1
+# shellcheck source=ci/lib.sh
 . "$(dirname "$0")/../lib.sh"
 kind=${1:-}
 note=${2:-}

@@ -1,9 +1,13 @@
+# shellcheck shell=sh
+# busybox sh has local.
+# shellcheck disable=SC3043
 # timeout: 5400
 # Benchmark (ci/bench.sh), figure "cost to amdgpu": in one boot, amdgpu is
 # loaded BENCH_LOADS times with rdna1_fg loaded (waiting for KFD) and as many
 # times without, alternating (ABBA: with, without, without, with, ...). A load
 # is timed from `insmod amdgpu.ko` to KFD's node 0 in sysfs (guest uptime,
 # 10 ms steps). Samples: amdgpu_load_with_ms, amdgpu_load_without_ms.
+# shellcheck source=ci/guest/lib.sh
 . /ci/lib.sh
 : "${BENCH_LOADS:=10}"
 bench_boot || exit 1

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # timeout: 5400
 # Benchmark (ci/bench.sh), figure "time to effect": in one boot, with
 # rdna1_fg loaded on the CPU node (device_id=0 heap_mask=0x1), amdgpu is
@@ -5,6 +6,7 @@
 # bank's flags is 1 again, the module's own measure is read from the status
 # file: "latency: last patch N ns after amdgpu load" (from amdgpu going live
 # to the write). Samples: effect_ns.
+# shellcheck source=ci/guest/lib.sh
 . /ci/lib.sh
 : "${BENCH_RELOADS:=30}"
 bench_boot || exit 1

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # timeout: 3600
 # Benchmark (ci/bench.sh), figure "footprint": in one boot with amdgpu
 # loaded, rdna1_fg is loaded and unloaded BENCH_FOOTPRINT_CYCLES times. Each
@@ -8,6 +9,7 @@
 # The slab figures count every allocation in the guest, not only the
 # module's: the medians of the differences are what the module adds, give or
 # take what else the guest allocated meanwhile.
+# shellcheck source=ci/guest/lib.sh
 . /ci/lib.sh
 : "${BENCH_FOOTPRINT_CYCLES:=10}"
 bench_boot || exit 1

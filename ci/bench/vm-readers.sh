@@ -1,3 +1,6 @@
+# shellcheck shell=sh
+# busybox sh has local.
+# shellcheck disable=SC3043
 # timeout: 3600
 # Benchmark (ci/bench.sh), figure "cost to readers": in one boot with amdgpu
 # loaded, every KFD properties file (nodes/*/properties and
@@ -6,6 +9,7 @@
 # times without, alternating (ABBA). Each read opens the file and reads its
 # first line with the shell's `read` (no process started), so KFD's show()
 # runs once per read. Samples: reads_per_s_with, reads_per_s_without.
+# shellcheck source=ci/guest/lib.sh
 . /ci/lib.sh
 : "${BENCH_READ_ROUNDS:=20}" "${BENCH_READ_SECONDS:=2}"
 bench_boot || exit 1
@@ -27,6 +31,7 @@ read_round() {
 	end=$((start + BENCH_READ_SECONDS * 100))
 	while :; do
 		for f in $files; do
+			# shellcheck disable=SC2034 # the read is what is measured, not the line
 			read -r line <"$f"
 		done
 		n=$((n + 1))

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The initramfs side of rdna1-fg-dkms, natively in a chroot of the build
 # root (update-initramfs takes minutes under TCG; the booted side, amdgpu
 # loaded late bringing rdna1_fg, is in the dkms-package scenario): with the
@@ -5,6 +6,7 @@
 # into the image exactly when amdgpu is in it, whether amdgpu comes from
 # /etc/initramfs-tools/modules or is queued by another hook; the image
 # carries the softdep, and its own modprobe loads rdna1_fg after amdgpu.
+# shellcheck source=ci/guest/lib.sh
 . /ci/lib.sh
 KREL=$RDNA1_FG_KREL
 set -o pipefail
@@ -65,5 +67,5 @@ manual_add_modules amdgpu
 HOOK
 chmod 755 /usr/share/initramfs-tools/hooks/plymouth
 check_eq "amdgpu queued by another hook: rdna1_fg too" "$(image queued)" "amdgpu.ko.xz rdna1_fg.conf rdna1_fg.ko.xz "
-grep -q 'Calling hook plymouth' /tmp/queued.log && pass "update-initramfs ran that hook" || fail "the queuing hook did not run"
+if grep -q 'Calling hook plymouth' /tmp/queued.log; then pass "update-initramfs ran that hook"; else fail "the queuing hook did not run"; fi
 finish

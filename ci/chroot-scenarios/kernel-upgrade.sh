@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # timeout: 2400
 # A kernel upgrade with rdna1-fg-dkms installed, natively in a chroot of the
 # build root (its Debian userland: dpkg, dkms, linux-source, the kernel's
@@ -9,6 +10,7 @@
 # rdna1_fg as skipped). Removing the kernel removes its tree; purging the
 # package removes them all. Most of the time is the real modules_prepare of
 # the kernel tree (the hook step took 441 s on 2 cores shared with other VMs).
+# shellcheck source=ci/guest/lib.sh
 . /ci/lib.sh
 KREL=$RDNA1_FG_KREL
 set -o pipefail
@@ -66,7 +68,7 @@ check_eq "it prints one line" "$(echo "$out" | wc -l)" 1
 contains "the line names the kernel's rustc" "$out" \
 	"but rustc here is 'rustc 1.0.0 (not the kernel's)': install that rustc"
 say "$out"
-[ -e "$tree" ] && fail "a tree was made anyway" || pass "no tree made"
+if [ -e "$tree" ]; then fail "a tree was made anyway"; else pass "no tree made"; fi
 
 # 4. The kernel's installation, as its package's postinst runs the hooks
 #    (run-parts, arguments: release and image; INITRD=No: no initramfs
@@ -77,7 +79,7 @@ rc=$?
 check_eq "the kernel's postinst.d hooks succeed" "$rc" 0
 say "hooks (prepare and DKMS build) took $(($(date +%s) - start)) s"
 grep -E '^rdna1_fg:|^Autoinstall' /tmp/hooks.log | sed 's/^/#   /'
-[ -f "$tree/.rdna1_fg-prepared" ] && pass "the hook prepared $tree" || fail "no prepared tree"
+if [ -f "$tree/.rdna1_fg-prepared" ]; then pass "the hook prepared $tree"; else fail "no prepared tree"; fi
 dkms autoinstall -k "$KREL" >/tmp/autoinstall.log 2>&1
 check_eq "dkms autoinstall" "$?" 0
 check_eq "dkms status" "$(dkms status rdna1_fg)" "rdna1_fg/$version, $KREL, x86_64: installed"
@@ -88,7 +90,7 @@ check_eq "the hook is silent when the tree is there" "$out" ""
 # 5. Removing the kernel (its postrm hooks) removes its tree.
 linux-run-hooks image postrm "$KREL" "$image" -- remove >/tmp/postrm.log 2>&1
 check_eq "the kernel's postrm.d hooks succeed" "$?" 0
-[ -e "$tree" ] && fail "tree left after the kernel's removal" || pass "tree removed with the kernel"
+if [ -e "$tree" ]; then fail "tree left after the kernel's removal"; else pass "tree removed with the kernel"; fi
 
 # 6. Package removed: its hooks (conffiles) stay and do nothing; purge
 #    removes them and every tree.
@@ -99,6 +101,7 @@ check_eq "a hook left by a removed package is silent" "$?/$out" "0/"
 mkdir -p /var/lib/rdna1_fg/kbuild/other
 apt-get purge -y -q rdna1-fg-dkms >/tmp/apt-purge.log 2>&1
 check_eq "apt purge" "$?" 0
+# shellcheck disable=SC2012 # counts the hooks, whose names are known
 check_eq "no hook left" "$(ls /etc/kernel/*/$hook 2>/dev/null | wc -l)" 0
-[ -e /var/lib/rdna1_fg ] && fail "/var/lib/rdna1_fg left after purge" || pass "purge removed /var/lib/rdna1_fg"
+if [ -e /var/lib/rdna1_fg ]; then fail "/var/lib/rdna1_fg left after purge"; else pass "purge removed /var/lib/rdna1_fg"; fi
 finish

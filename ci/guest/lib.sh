@@ -1,4 +1,6 @@
 # shellcheck shell=sh
+# busybox sh, like bash, has local and ${var//pattern/replacement}.
+# shellcheck disable=SC3043,SC3060
 # Helpers for the scenarios that run inside the test VM (busybox sh) and in
 # the build-root chroot (bash).
 # A scenario reports in KTAP (Documentation/dev-tools/ktap.rst), as kselftest
@@ -12,6 +14,7 @@
 KREL=$(uname -r)
 CHAIN=/lib/modules/$KREL/amdgpu-chain
 TOPO=/sys/class/kfd/kfd/topology
+# shellcheck disable=SC2034 # used by the scenarios that source this file
 MODULE=/rdna1_fg.ko
 tests=0
 passed=0
@@ -93,6 +96,7 @@ check_no_dmesg() {
 # Loads Debian's amdgpu and the modules it needs, in dependency order.
 load_amdgpu() {
 	local m
+	# shellcheck disable=SC2013 # one module file name a line, none with spaces
 	for m in $(cat "$CHAIN/order"); do
 		insmod "$CHAIN/$m" || {
 			fail "insmod $m"
@@ -141,7 +145,7 @@ STATUS=/sys/kernel/debug/rdna1_fg/status
 
 # wait_until DESCRIPTION SECONDS COMMAND...: polls COMMAND every 0.2 s.
 wait_until() {
-	local desc=$1 limit=$(($2 * 5)) tries=0
+	local desc="$1" limit=$(($2 * 5)) tries=0
 	shift 2
 	while [ "$tries" -lt "$limit" ]; do
 		if "$@"; then

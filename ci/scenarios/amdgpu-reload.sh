@@ -1,9 +1,11 @@
+# shellcheck shell=sh
 # timeout: 2400
 # timeout-full: 7200
 # amdgpu unloaded and loaded again 15 times (make stress: 50) while rdna1_fg
 # stays loaded: the bank is patched again after every load and forgotten
 # at every unload;
 # finally rmmod rdna1_fg then rmmod amdgpu are clean.
+# shellcheck source=ci/guest/lib.sh
 . /ci/lib.sh
 load_amdgpu || exit 1
 insmod "$MODULE" device_id=0 heap_mask=0x1

@@ -1,5 +1,7 @@
+# shellcheck shell=sh
 # insmod and rmmod from a chroot that has no /sys at all act on the real
 # KFD topology and restore it; so does rmmod there after an insmod outside.
+# shellcheck source=ci/guest/lib.sh
 . /ci/lib.sh
 load_amdgpu || exit 1
 before=$(topology_text)

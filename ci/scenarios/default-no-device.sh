@@ -1,5 +1,7 @@
+# shellcheck shell=sh
 # Default parameters (device 0x731F) on a machine without that GPU: the
 # module loads, says no node matched, and changes nothing.
+# shellcheck source=ci/guest/lib.sh
 . /ci/lib.sh
 load_amdgpu || exit 1
 before=$(topology_text)

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # needs: userland
 # timeout: 3600
 # targets: primary
@@ -13,6 +14,7 @@
 # loading amdgpu late brings rdna1_fg; removing the package removes the
 # module; make dkms-install and make dkms-remove do the same from a
 # checkout; purging removes the rest.
+# shellcheck source=ci/guest/lib.sh
 . /ci/lib.sh
 set -o pipefail
 deb=$(ls /ci/rdna1-fg-dkms_*_all.deb)
@@ -33,7 +35,7 @@ if grep -qF "$message" "$makelog"; then pass "make.log has the clear message"; e
 series=$(echo "$KREL" | sed -E 's/^([0-9]+\.[0-9]+).*/\1/')
 check_eq "the message names the fix" "$(grep -c "rdna1_fg: fix: install linux-source-$series and run: rdna1-fg-prepare-kernel $KREL" "$makelog")" 1
 check_eq "no compiler ran" "$(grep -cE 'RUSTC|error\[E|can.t find crate' "$makelog")" 0
-grep -q "Consult $makelog" /tmp/dkms-norust.log && pass "dkms points at make.log" || fail "dkms output: $(tr '\n' ' ' </tmp/dkms-norust.log)"
+if grep -q "Consult $makelog" /tmp/dkms-norust.log; then pass "dkms points at make.log"; else fail "dkms output: $(tr '\n' ' ' </tmp/dkms-norust.log)"; fi
 dkms remove "rdna1_fg/$version" --all >/dev/null 2>&1
 rm -rf "/usr/src/rdna1_fg-$version"
 check_eq "dkms status empty again" "$(dkms status rdna1_fg)" ""
@@ -53,10 +55,13 @@ ko=$(modinfo -n rdna1_fg 2>/dev/null)
 say "module file: $ko"
 check_eq "modinfo version is the package version" "$(modinfo -F version rdna1_fg)" "$version"
 # Secure Boot: DKMS made its key (openssl is installed) and signed with it.
-[ -f /var/lib/dkms/mok.pub ] && [ -f /var/lib/dkms/mok.key ] && pass "DKMS key present (/var/lib/dkms/mok.pub)" ||
+if [ -f /var/lib/dkms/mok.pub ] && [ -f /var/lib/dkms/mok.key ]; then
+	pass "DKMS key present (/var/lib/dkms/mok.pub)"
+else
 	fail "no DKMS key in /var/lib/dkms"
+fi
 signer=$(modinfo -F signer rdna1_fg)
-[ -n "$signer" ] && pass "rdna1_fg.ko is signed (signer: $signer)" || fail "rdna1_fg.ko carries no signature"
+if [ -n "$signer" ]; then pass "rdna1_fg.ko is signed (signer: $signer)"; else fail "rdna1_fg.ko carries no signature"; fi
 check_eq "nothing loads rdna1_fg at boot by itself" "$(ls /usr/lib/modules-load.d/rdna1_fg.conf /etc/modules-load.d/rdna1_fg.conf 2>/dev/null)" ""
 check_eq "the initramfs hook is installed" "$(ls /usr/share/initramfs-tools/hooks/rdna1_fg)" /usr/share/initramfs-tools/hooks/rdna1_fg
 
@@ -64,7 +69,7 @@ check_eq "the initramfs hook is installed" "$(ls /usr/share/initramfs-tools/hook
 echo "options rdna1_fg device_id=0 heap_mask=0x1" >/etc/modprobe.d/rdna1_fg-local.conf
 modprobe rdna1_fg
 check_eq "modprobe rdna1_fg" "$?" 0
-grep -q '^amdgpu ' /proc/modules && pass "amdgpu loaded by the softdep" || fail "amdgpu not loaded"
+if grep -q '^amdgpu ' /proc/modules; then pass "amdgpu loaded by the softdep"; else fail "amdgpu not loaded"; fi
 check_no_dmesg "amdgpu was there first (no waiting)" 'waiting for amdgpu'
 check_eq "sysfs flags" "$(bank_field 0 0 flags)" 1
 check_dmesg "dmesg | grep -i KFD.*RDNA1 shows the patch" \
@@ -73,7 +78,7 @@ check_dmesg "dmesg | grep -i KFD.*RDNA1 shows the patch" \
 # tool_json KIND FILE: checks the tool's JSON (status or verify) against
 # the live module; prints the differences, nothing when it agrees.
 tool_json() {
-	python3 - "$@" <<'PY'
+	python3 - "$@" <<'PY' || echo "tool_json $1 failed (see the traceback above)"
 import json, os, sys
 kind, path, expect = sys.argv[1], sys.argv[2], sys.argv[3]
 d = json.load(open(path))
@@ -104,7 +109,6 @@ else:
         want("node 0 bank 0", (bank["properties"]["flags"], bank["hot_pluggable"], bank["patched_by_module"]), (0, False, False))
 print("; ".join(bad))
 PY
-	[ $? -eq 0 ] || echo "tool_json $1 failed (see the traceback above)"
 }
 rule="--device-id 0 --heap-mask 0x1"
 if [ -n "$tooldeb" ]; then
@@ -150,8 +154,11 @@ if [ -n "$tooldeb" ]; then
 		# shellcheck disable=SC2086
 		rdna1-fg verify $rule >/tmp/verify.txt 2>&1
 		check_eq "rdna1-fg verify without KFD: exit 2" "$?" 2
-		grep -q "no KFD topology" /tmp/verify.txt && pass "it says there is no KFD topology" ||
+		if grep -q "no KFD topology" /tmp/verify.txt; then
+			pass "it says there is no KFD topology"
+		else
 			fail "verify without KFD said: $(cat /tmp/verify.txt)"
+		fi
 	fi
 fi
 
@@ -160,7 +167,7 @@ modprobe -r amdgpu 2>/dev/null
 dmesg -c >/dev/null
 modprobe amdgpu
 check_eq "modprobe amdgpu" "$?" 0
-module_loaded && pass "rdna1_fg loaded with amdgpu" || fail "rdna1_fg not loaded with amdgpu"
+if module_loaded; then pass "rdna1_fg loaded with amdgpu"; else fail "rdna1_fg not loaded with amdgpu"; fi
 wait_until "flags 1 after modprobe amdgpu" 20 flags_are 0 0 1
 modprobe -r rdna1_fg
 
@@ -169,7 +176,7 @@ apt-get remove -y -q rdna1-fg-dkms >/tmp/apt-remove.log 2>&1
 check_eq "apt remove" "$?" 0
 check_eq "no module file left" "$(find /lib/modules -name 'rdna1_fg.ko*' | wc -l)" 0
 check_eq "dkms status empty" "$(dkms status rdna1_fg)" ""
-[ -e "/usr/src/rdna1_fg-$version" ] && fail "sources left in /usr/src" || pass "sources removed"
+if [ -e "/usr/src/rdna1_fg-$version" ]; then fail "sources left in /usr/src"; else pass "sources removed"; fi
 
 # From a checkout: make dkms-install / make dkms-remove (the package's
 # sources stand in for a checkout; they have the same Makefile).
@@ -190,6 +197,7 @@ check_eq "no module file left after make dkms-remove" "$(find /lib/modules -name
 # Purge: the kernel hooks and the prepared kernel trees go too.
 apt-get purge -y -q rdna1-fg-dkms ${tooldeb:+rdna1-fg} >/tmp/apt-purge.log 2>&1
 check_eq "apt purge" "$?" 0
+# shellcheck disable=SC2012 # counts the hooks, whose names are known
 check_eq "no kernel hook left" "$(ls /etc/kernel/*/50-rdna1-fg 2>/dev/null | wc -l)" 0
-[ -e /var/lib/rdna1_fg ] && fail "/var/lib/rdna1_fg left after purge" || pass "purge removed /var/lib/rdna1_fg"
+if [ -e /var/lib/rdna1_fg ]; then fail "/var/lib/rdna1_fg left after purge"; else pass "purge removed /var/lib/rdna1_fg"; fi
 finish

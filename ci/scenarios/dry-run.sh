@@ -1,5 +1,7 @@
+# shellcheck shell=sh
 # dry_run=1 with device_id=0 and SYSTEM enabled: the line says what would
 # change; sysfs does not change, at load or at unload.
+# shellcheck source=ci/guest/lib.sh
 . /ci/lib.sh
 load_amdgpu || exit 1
 before=$(topology_text)

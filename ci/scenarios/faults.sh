@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # timeout: 1200
 # Faults, each with a clear line, nothing written where it must not be, and a
 # consistent state after (the test settings test_delay_ms and
@@ -15,6 +16,7 @@
 #    topology ends as it began;
 # 5. rdna1_fg unloaded while a retry pass runs (writes blocked): nothing
 #    written, unload clean.
+# shellcheck source=ci/guest/lib.sh
 . /ci/lib.sh
 load_amdgpu || exit 1
 before=$(topology_text)
@@ -63,7 +65,7 @@ unload_amdgpu
 check_eq "rmmod amdgpu during rdna1_fg's init" "$?" 0
 wait "$loader"
 check_eq "insmod returns success" "$?" 0
-module_loaded && pass "rdna1_fg loaded" || fail "rdna1_fg not loaded"
+if module_loaded; then pass "rdna1_fg loaded"; else fail "rdna1_fg not loaded"; fi
 check_no_dmesg "nothing patched while amdgpu was gone" 'Enabling fine-grained'
 check_status "the state says so" '^state: waiting for KFD$'
 reload_amdgpu || fail "insmod amdgpu"

@@ -1,14 +1,17 @@
+# shellcheck shell=sh
 # Each parameter at, just inside and just beyond its bounds, negative, huge
 # and not a number: an invalid value makes insmod fail with EINVAL, the
 # kernel log says why in one line (the module's own, or for text that is no
 # number the kernel's parameter parser's), the module is not loaded and sysfs
 # does not change; a value at a bound loads as documented.
+# shellcheck source=ci/guest/lib.sh
 . /ci/lib.sh
 load_amdgpu || exit 1
 before=$(topology_text)
 
 try_invalid() { # PARAMS EXPECTED-LOG-REGEX
 	dmesg -c >/dev/null
+	# shellcheck disable=SC2086 # PARAMS: one or more words
 	out=$(insmod "$MODULE" $1 2>&1)
 	rc=$?
 	check_eq "insmod $1 fails" "$([ "$rc" -ne 0 ] && echo failed || echo succeeded)" failed
@@ -69,6 +72,7 @@ try_unparsable "layout_shift=3000000000"
 
 # At the bounds: accepted, as documented.
 try_valid() { # PARAMS EXPECTED-FLAGS
+	# shellcheck disable=SC2086 # PARAMS: one or more words
 	insmod "$MODULE" $1
 	check_eq "insmod $1 succeeds" "$?" 0
 	check_eq "flags with $1" "$(bank_field 0 0 flags)" "$2"

@@ -1,7 +1,9 @@
+# shellcheck shell=sh
 # Every write goes through the probe on KFD's mem_show. With kprobes
 # disarmed system-wide, nothing is written, a line and the status file say
 # why, an amdgpu reload is clean, and once re-armed the retry patches. A
 # restore that cannot be written says how to clear the bit, and adopt=1 can.
+# shellcheck source=ci/guest/lib.sh
 . /ci/lib.sh
 KPROBES=/sys/kernel/debug/kprobes/enabled
 load_amdgpu || exit 1

@@ -1,6 +1,8 @@
+# shellcheck shell=sh
 # Forced layout mismatch (layout_shift=8, test only): the load succeeds, the
 # bank is refused with a line that says why, nothing is written, and the
 # refusal is counted in the status file.
+# shellcheck source=ci/guest/lib.sh
 . /ci/lib.sh
 load_amdgpu || exit 1
 before=$(topology_text)

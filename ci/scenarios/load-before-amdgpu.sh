@@ -1,5 +1,7 @@
+# shellcheck shell=sh
 # rdna1_fg loaded before amdgpu: it says it waits; when amdgpu loads, the
 # module notifier hooks KFD and the CPU node's bank is patched.
+# shellcheck source=ci/guest/lib.sh
 . /ci/lib.sh
 
 insmod "$MODULE" device_id=0 heap_mask=0x1

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # timeout: 1200
 # timeout-full: 3600
 # rdna1_fg loaded and unloaded 150 times (make stress: 500) with parameters
@@ -7,6 +8,7 @@
 # Every cycle's status counters and flags agree with its parameters; every
 # read saw flags 0 or 1; the final sysfs text equals the text before; the
 # kernel log has no report (ci/vm.sh fails the scenario on any).
+# shellcheck source=ci/guest/lib.sh
 . /ci/lib.sh
 load_amdgpu || exit 1
 before=$(topology_text)
@@ -84,10 +86,10 @@ check_eq "$cycles rmmod without an error" "$bad_unload" 0
 check_eq "every cycle's counters and flags as its parameters say" "$bad_state" 0
 reads=$(wc -l </tmp/flags)
 say "flags reader saw $reads values; distinct: $(sort -u /tmp/flags | tr '\n' ' ')"
-[ "$reads" -gt "$cycles" ] && pass "flags reader ran throughout ($reads reads)" || fail "flags reader made only $reads reads"
+if [ "$reads" -gt "$cycles" ]; then pass "flags reader ran throughout ($reads reads)"; else fail "flags reader made only $reads reads"; fi
 check_eq "every read saw flags 0 or 1" "$(grep -cv '^[01]$' /tmp/flags)" 0
 status_reads=$(grep -c '^[1-9]' /tmp/status-reads)
-[ "$status_reads" -gt 0 ] && pass "status reader read the file $status_reads times" || fail "status reader never read the file"
+if [ "$status_reads" -gt 0 ]; then pass "status reader read the file $status_reads times"; else fail "status reader never read the file"; fi
 check_eq "one patch line per patching cycle" "$(rfg_lines | grep -c 'Enabling fine-grained')" "$patches"
 check_eq "one restore line per patching cycle" "$(rfg_lines | grep -c 'flags restored 0x1 -> 0x0')" "$patches"
 check_eq "every unload says 0 not restored" "$(rfg_lines | grep -c 'unloading, .*, 0 not restored')" "$cycles"

@@ -1,6 +1,8 @@
+# shellcheck shell=sh
 # insmod and rmmod run inside new mount and PID namespaces that mount their
 # own, empty /sys act on the host's real KFD topology: the module resolves
 # every path through its own mount of sysfs, never the caller's.
+# shellcheck source=ci/guest/lib.sh
 . /ci/lib.sh
 load_amdgpu || exit 1
 before=$(topology_text)

@@ -1,3 +1,6 @@
+# shellcheck shell=sh
+# busybox sh has local.
+# shellcheck disable=SC3043
 # timeout: 2400
 # timeout-full: 7200
 # targets: primary
@@ -11,6 +14,7 @@
 # because the kprobe core holds a reference on the probed module for the
 # registration (kernel/kprobes.c, check_kprobe_address_safe) and busybox's
 # rmmod does not wait. Seen twice in 30 reloads of the full run.
+# shellcheck source=ci/guest/lib.sh
 . /ci/lib.sh
 load_amdgpu || exit 1
 before=$(topology_text)
@@ -69,8 +73,11 @@ check_eq "$reloads amdgpu reloads without an error" "$bad_amdgpu" 0
 say "rmmod amdgpu retried $busy time(s) after EAGAIN while rdna1_fg registered its probes"
 cycles=$(cat /tmp/rfg-cycles)
 say "rdna1_fg went through $cycles load/unload cycles meanwhile"
-[ "$cycles" -ge "$reloads" ] && pass "the loops overlapped ($cycles rdna1_fg cycles)" ||
+if [ "$cycles" -ge "$reloads" ]; then
+	pass "the loops overlapped ($cycles rdna1_fg cycles)"
+else
 	fail "only $cycles rdna1_fg cycles during $reloads amdgpu reloads"
+fi
 check_eq "every rdna1_fg insmod and rmmod succeeded" "$(cat /tmp/rfg-bad)" 0
 check_eq "every read saw flags 0 or 1" "$(grep -cv '^[01]$' /tmp/flags)" 0
 check_eq "sysfs text after the race equals the text before" "$(topology_text)" "$before"

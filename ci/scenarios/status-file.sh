@@ -1,6 +1,8 @@
+# shellcheck shell=sh
 # The debugfs status file: root-only, shows the parameters, the state, the
 # patched bank with its flags before and now, counters and hooks; it goes
 # away with the module.
+# shellcheck source=ci/guest/lib.sh
 . /ci/lib.sh
 load_amdgpu || exit 1
 insmod "$MODULE" device_id=0 heap_mask=0x1
@@ -17,7 +19,7 @@ check_status "bank count" '^patched banks: 1$'
 check_status "the patched bank" '^  node 0 bank 0 SYSTEM flags before 0x0 now 0x1$'
 check_status "no error" '^last error: none$'
 rmmod rdna1_fg
-[ -e "$STATUS" ] && fail "status file still there after rmmod" || pass "status file removed with the module"
+if [ -e "$STATUS" ]; then fail "status file still there after rmmod"; else pass "status file removed with the module"; fi
 
 insmod "$MODULE" heap_mask=0x6 dry_run=1
 check_status "default device, other parameters shown" '^parameters: KFD: RDNA1 rule: device_id=0x731f heap_mask=0x6 \(FB_PUBLIC\|FB_PRIVATE\) dry_run=1$'

@@ -1,4 +1,6 @@
+# shellcheck shell=sh
 # rmmod rdna1_fg after amdgpu is already gone: clean, nothing written.
+# shellcheck source=ci/guest/lib.sh
 . /ci/lib.sh
 load_amdgpu || exit 1
 insmod "$MODULE" device_id=0 heap_mask=0x1

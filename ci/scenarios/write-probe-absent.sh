@@ -1,6 +1,8 @@
+# shellcheck shell=sh
 # test_no_write_probe=1 (test only) leaves KFD's mem_show unprobed, as if
 # the probe were gone: nothing is written, and the refusal is counted and
 # logged.
+# shellcheck source=ci/guest/lib.sh
 . /ci/lib.sh
 load_amdgpu || exit 1
 before=$(topology_text)

@@ -3,8 +3,10 @@
 #
 #   make                 build rdna1_fg.ko for KVER (default: the running kernel)
 #   make KDIR=<tree>     build against a specific prepared kernel tree
-#   make test            host checks and tests (cargo fmt, clippy, test), then the QEMU scenarios
 #   make vm-demo         build everything and show the module on real KFD in a VM
+#   make check           host checks and tests, then the core VM scenarios on the primary target (minutes)
+#   make test            host checks and tests (cargo fmt, clippy, test, shellcheck), then every scenario on every target
+#   make host-deps       install the host tools the three above need (root; they run it themselves)
 #   make boot-soak N=100 boot each kernel target N times with amdgpu, without the module; count failed boots
 #   make stress          the stress, fault and bad-input scenarios with their full counts (primary target)
 #   make bench           benchmarks on the primary target; writes BENCHMARKS.md and BENCHMARKS.svg (root)
@@ -28,7 +30,7 @@ KCC ?= $(if $(KCLANG),,$(shell sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\).*/\1
 
 MAKE_KERNEL = $(MAKE) -C $(KDIR) M=$(CURDIR) $(if $(KCLANG),LLVM=1,$(if $(KCC),CC=$(KCC) HOSTCC=$(KCC)))
 
-.PHONY: all modules check-kernel clean test host-test vm-test vm-demo boot-soak stress test-debug bench buildroot dkms-install dkms-remove dkms-source deb
+.PHONY: all modules check-kernel clean test check host-deps host-test vm-test vm-demo boot-soak stress test-debug bench buildroot dkms-install dkms-remove dkms-source deb
 
 all: modules
 
@@ -44,19 +46,33 @@ check-kernel:
 clean:
 	$(MAKE_KERNEL) clean 2>/dev/null || rm -f *.ko *.o src/*.o .*.cmd src/.*.cmd *.mod *.mod.c modules.order Module.symvers
 
-# The workspace: the host crate and the benchmarks' report generator (bench/).
-host-test:
+# Every host tool make vm-demo, make check and make test need, from Debian's
+# archive (ci/lib.sh: HOST_TOOLS; the README lists them).
+host-deps:
+	ci/host-deps.sh
+
+# The workspace: the host crate and the benchmarks' report generator
+# (bench/); and every shell script of the repository.
+host-test: host-deps
 	cargo fmt --all --check
 	rustfmt --edition 2021 --check src/rdna1_fg.rs
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo test --workspace
+	ci/shellcheck.sh
 
-vm-test:
+vm-test: host-deps
 	ci/test.sh
 
 test: host-test vm-test
 
-vm-demo:
+# The edit-and-test loop: the host half of make test, then the core VM
+# scenarios on the primary target, with the stress scenarios' smoke counts.
+CHECK_SCENARIOS := cpu-node-patch load-before-amdgpu amdgpu-reload namespaces kprobes-disarmed
+PRIMARY_TARGET = $$(grep -v -E '^[[:space:]]*(\#|$$)' ci/targets/default.list | head -n 1)
+check: host-test
+	RDNA1_FG_STRESS=smoke RDNA1_FG_TARGETS="$(PRIMARY_TARGET)" ci/test.sh $(CHECK_SCENARIOS)
+
+vm-demo: host-deps
 	ci/demo.sh
 
 # Not part of make test: N boots per kernel target (RDNA1_FG_TARGETS).
@@ -68,7 +84,7 @@ boot-soak:
 # the full counts, on the first default target unless RDNA1_FG_TARGETS says.
 STRESS_SCENARIOS := load-unload-stress amdgpu-reload reload-race faults invalid-params
 stress:
-	RDNA1_FG_STRESS=full RDNA1_FG_TARGETS="$${RDNA1_FG_TARGETS:-$$(grep -v -E '^[[:space:]]*(#|$$)' ci/targets/default.list | head -n 1)}" \
+	RDNA1_FG_STRESS=full RDNA1_FG_TARGETS="$${RDNA1_FG_TARGETS:-$(PRIMARY_TARGET)}" \
 		ci/test.sh $(STRESS_SCENARIOS)
 
 # Not part of make test: every scenario on the KASAN + lockdep debug kernel

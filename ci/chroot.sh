@@ -5,9 +5,12 @@
 # gets the packages of $OUT_DIR in /ci/ and the kernel release in
 # RDNA1_FG_KREL (uname -r there is this host's kernel).
 #
-# Usage: ci/chroot.sh SCENARIO...
+# Usage: ci/chroot.sh [--keep DIR] SCENARIO...
 #   SCENARIO: the name of a file in ci/chroot-scenarios/ (without .sh), or
 #   the path of a script (ci/bench/ has some).
+#   --keep DIR: keep what one SCENARIO changed in the build root (its
+#   overlay's upper directory, without /ci) as DIR, when it passed: a layer
+#   that ci/vm.sh mounts over the build root for a "# root:" scenario.
 # Prints the scenario's own lines and keeps its log in $OUT_DIR/logs/; ends
 # with "scenarios: N passed, M failed" as ci/vm.sh does.
 # shellcheck source=ci/lib.sh
@@ -15,6 +18,7 @@
 
 LIMIT=${RDNA1_FG_CHROOT_TIMEOUT:-900}
 LOG_DIR=$OUT_DIR/logs
+KEEP=
 
 WORK=
 # Everything mounted for a scenario goes away with its overlay.
@@ -52,6 +56,11 @@ run_one() {
 		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
 		DEBIAN_FRONTEND=noninteractive RDNA1_FG_KREL="$KREL" \
 		bash /ci/scenario.sh </dev/null >"$log" 2>&1 || rc=$?
+	if [ -n "$KEEP" ] && [ "$rc" -eq 0 ]; then
+		umount -R "$new"
+		rm -rf "$WORK/upper/ci"
+		mv "$WORK/upper" "$KEEP"
+	fi
 	cleanup
 	ktap_lines "$log"
 	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
@@ -71,7 +80,12 @@ run_one() {
 }
 
 main() {
-	[ $# -gt 0 ] || die "usage: ci/chroot.sh SCENARIO..."
+	if [ "${1:-}" = --keep ]; then
+		[ $# -eq 3 ] || die "usage: ci/chroot.sh --keep DIR SCENARIO (one scenario)"
+		KEEP=$2
+		shift 2
+	fi
+	[ $# -gt 0 ] || die "usage: ci/chroot.sh [--keep DIR] SCENARIO..."
 	[ "$(id -u)" -eq 0 ] || die "the chroot scenarios need root (overlay mounts, chroot)"
 	[ -d "$ROOT_DIR/usr" ] || die "no build root at $ROOT_DIR: run ci/buildroot.sh first"
 	ls "$OUT_DIR"/rdna1-fg-dkms_*_all.deb >/dev/null 2>&1 || die "no package in $OUT_DIR: run ci/build-deb.sh first"

@@ -199,22 +199,113 @@ ktap_verdict() {
 	fi
 }
 
-# Host tools the harness needs; installed with apt when missing.
-ensure_host_tools() {
-	local missing=() cmd pkg
-	for pair in debootstrap:debootstrap qemu-system-x86_64:qemu-system-x86 cpio:cpio \
-		xz:xz-utils zstd:zstd depmod:kmod timeout:coreutils; do
-		cmd=${pair%%:*}
-		pkg=${pair#*:}
-		command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+# run_queue JOBS DIR: runs the commands queued in the file DIR/queue, one
+# a line, "PRIORITY TAG COMMAND..." (COMMAND: words for bash, no quoting),
+# up to JOBS at a time: whenever a slot is free, the queued line with the
+# highest PRIORITY (a number) that has not run yet. Lines may be added while
+# it runs; it returns once the file DIR/queue.closed exists and every line
+# has run. Line N's output goes to DIR/N.out and is printed when it ends,
+# after a line naming its TAG; its exit status goes to DIR/N.rc.
+run_queue() {
+	local jobs=$1 dir=$2 running=0 n best best_prio prio tag cmd i total
+	local -A started=() pid_of=()
+	while :; do
+		while [ "$running" -lt "$jobs" ]; do
+			best=0 best_prio=-1 n=0
+			while read -r prio tag _; do
+				n=$((n + 1))
+				[ -z "${started[$n]:-}" ] || continue
+				if [ "$prio" -gt "$best_prio" ]; then best=$n best_prio=$prio; fi
+			done <"$dir/queue"
+			[ "$best" -gt 0 ] || break
+			read -r prio tag cmd < <(sed -n "${best}p" "$dir/queue")
+			started[$best]=1
+			echo "$tag" >"$dir/$best.tag"
+			(
+				rc=0
+				bash -c "$cmd" >"$dir/$best.out" 2>&1 </dev/null || rc=$?
+				echo "$rc" >"$dir/$best.rc"
+			) &
+			pid_of[$best]=$!
+			running=$((running + 1))
+		done
+		for i in "${!pid_of[@]}"; do
+			[ -f "$dir/$i.rc" ] || continue
+			wait "${pid_of[$i]}" 2>/dev/null || true
+			unset "pid_of[$i]"
+			running=$((running - 1))
+			log "== $(cat "$dir/$i.tag") (exit $(cat "$dir/$i.rc"))"
+			cat "$dir/$i.out"
+		done
+		total=$(grep -c . "$dir/queue" || true)
+		if [ "$running" -eq 0 ] && [ -f "$dir/queue.closed" ] && [ "${#started[@]}" -ge "$total" ]; then
+			return 0
+		fi
+		sleep 1
 	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	command -v apt-get >/dev/null 2>&1 || die "missing ${missing[*]} and no apt-get to install them: install them by hand"
-	[ "$(id -u)" -eq 0 ] || die "missing ${missing[*]}: run as root (or install them) so the harness can install them"
-	log "installing host tools: ${missing[*]}"
-	apt-get update -qq || die "apt-get update failed: check this machine's apt sources"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
-		die "could not install ${missing[*]} with apt-get: install them by hand"
+}
+
+# summarize_runs FILE...: the outputs of ci/vm.sh and ci/chroot.sh runs,
+# summed up: their flaky-boot and boot-failure lines, then "boots: F flaky,
+# B failed" and "scenarios: N passed, M failed". Fails when M is not 0.
+summarize_runs() {
+	local passed=0 failed=0 flaky=0 boot_failed=0 p f
+	local files=() x
+	for x in "$@"; do if [ -f "$x" ]; then files+=("$x"); fi; done
+	set -- "${files[@]}"
+	grep -h -E '^(flaky boot|boot failure): ' "$@" /dev/null || true
+	while read -r p f; do
+		passed=$((passed + p)) failed=$((failed + f))
+	done < <(sed -n 's/^scenarios: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$@" /dev/null)
+	while read -r p f; do
+		flaky=$((flaky + p)) boot_failed=$((boot_failed + f))
+	done < <(sed -n 's/^boots: \([0-9]*\) flaky, \([0-9]*\) failed$/\1 \2/p' "$@" /dev/null)
+	echo "boots: $flaky flaky, $boot_failed failed"
+	echo "scenarios: $passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+}
+
+# HOST_TOOLS: every tool the host needs for make vm-demo, make check and make
+# test, as "test:package" pairs (test: a command on PATH, a file, or a
+# library for ldconfig, "lib:NAME"); ensure_host_tools installs the missing ones with
+# apt, in one go. The README lists the same packages.
+HOST_TOOLS="debootstrap:debootstrap qemu-system-x86_64:qemu-system-x86 cpio:cpio xz:xz-utils zstd:zstd
+ depmod:kmod timeout:coreutils flock:util-linux objcopy:binutils git:git cc:gcc
+ /usr/include/stdio.h:libc6-dev lib:libclang:libclang-dev shellcheck:shellcheck"
+
+# ensure_host_tools: installs what HOST_TOOLS names and this host lacks; one
+# line naming what is missing and how to get it when that cannot be done.
+# Cargo (with clippy and rustfmt) is not installed from Debian: the host
+# crate wants a newer Rust than Debian's stable has; rustup's stable does.
+ensure_host_tools() {
+	local missing=() pair test pkg
+	for pair in $HOST_TOOLS; do
+		pkg=${pair##*:}
+		test=${pair%:*}
+		case $test in
+		lib:*) ldconfig -p 2>/dev/null | grep -q "${test#lib:}[-.0-9]*\.so" || missing+=("$pkg") ;;
+		/*) [ -e "$test" ] || missing+=("$pkg") ;;
+		*) command -v "$test" >/dev/null 2>&1 || missing+=("$pkg") ;;
+		esac
+	done
+	if [ ${#missing[@]} -gt 0 ]; then
+		command -v apt-get >/dev/null 2>&1 || die "missing ${missing[*]} and no apt-get to install them: install them by hand"
+		[ "$(id -u)" -eq 0 ] || die "missing ${missing[*]}: run as root (or install them) so the harness can install them"
+		log "installing host tools: ${missing[*]}"
+		apt-get update -qq || die "apt-get update failed: check this machine's apt sources"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+			die "could not install ${missing[*]} with apt-get: install them by hand"
+	fi
+	if ! command -v cargo >/dev/null 2>&1; then
+		die "cargo is missing: install Rust's stable toolchain with rustup (https://rustup.rs), with its clippy and rustfmt"
+	fi
+	local c
+	for c in clippy-driver rustfmt; do
+		command -v "$c" >/dev/null 2>&1 && continue
+		command -v rustup >/dev/null 2>&1 || die "$c is missing: install it with Rust's toolchain (rustup component add ${c%-driver})"
+		log "installing the Rust component ${c%-driver}"
+		rustup component add "${c%-driver}" >/dev/null 2>&1 || die "rustup component add ${c%-driver} failed"
+	done
 }
 
 if [ "${RDNA1_FG_LIB_NO_TARGET:-0}" != 1 ]; then

@@ -23,12 +23,18 @@ skipped=0
 NL='
 '
 echo "KTAP version 1"
-# "bounded" (make test) or "full" (make stress).
+# The counts of the stress scenarios: "smoke" (make test on the targets after
+# the primary, and make check), "bounded" (make test on the primary target)
+# or "full" (make stress).
 STRESS=$(cat /ci/stress 2>/dev/null || echo bounded)
 
-# scaled BOUNDED FULL: a cycle count for the run's stress level.
+# scaled SMOKE BOUNDED FULL: a cycle count for the run's stress level.
 scaled() {
-	if [ "$STRESS" = full ]; then echo "$2"; else echo "$1"; fi
+	case $STRESS in
+	smoke) echo "$1" ;;
+	full) echo "$3" ;;
+	*) echo "$2" ;;
+	esac
 }
 
 say() { echo "# $*"; }
@@ -93,11 +99,13 @@ check_no_dmesg() {
 	fi
 }
 
-# Loads Debian's amdgpu and the modules it needs, in dependency order.
+# Loads Debian's amdgpu and the modules it needs, in dependency order; a
+# module an earlier scenario of the same boot left loaded stays as it is.
 load_amdgpu() {
 	local m
 	# shellcheck disable=SC2013 # one module file name a line, none with spaces
 	for m in $(cat "$CHAIN/order"); do
+		grep -q "^$(basename "$m" .ko | tr - _) " /proc/modules && continue
 		insmod "$CHAIN/$m" || {
 			fail "insmod $m"
 			return 1

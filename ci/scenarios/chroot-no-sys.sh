@@ -1,4 +1,5 @@
 # shellcheck shell=sh
+# boot: shared
 # insmod and rmmod from a chroot that has no /sys at all act on the real
 # KFD topology and restore it; so does rmmod there after an insmod outside.
 # shellcheck source=ci/guest/lib.sh

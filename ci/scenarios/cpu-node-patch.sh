@@ -1,4 +1,5 @@
 # shellcheck shell=sh
+# boot: shared
 # device_id=0 with SYSTEM in heap_mask: node 0 bank 0 (the CPU node's SYSTEM
 # heap, the one bank KFD has without a GPU) goes flags 0 -> 1, and back to 0
 # on rmmod; nothing else in the bank changes.

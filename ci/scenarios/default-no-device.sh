@@ -1,4 +1,5 @@
 # shellcheck shell=sh
+# boot: shared
 # Default parameters (device 0x731F) on a machine without that GPU: the
 # module loads, says no node matched, and changes nothing.
 # shellcheck source=ci/guest/lib.sh

@@ -1,4 +1,5 @@
 # shellcheck shell=sh
+# boot: shared
 # dry_run=1 with device_id=0 and SYSTEM enabled: the line says what would
 # change; sysfs does not change, at load or at unload.
 # shellcheck source=ci/guest/lib.sh

@@ -1,4 +1,5 @@
 # shellcheck shell=sh
+# boot: shared
 # timeout: 1200
 # Faults, each with a clear line, nothing written where it must not be, and a
 # consistent state after (the test settings test_delay_ms and

@@ -1,4 +1,5 @@
 # shellcheck shell=sh
+# boot: shared
 # Each parameter at, just inside and just beyond its bounds, negative, huge
 # and not a number: an invalid value makes insmod fail with EINVAL, the
 # kernel log says why in one line (the module's own, or for text that is no

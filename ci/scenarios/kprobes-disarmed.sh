@@ -1,4 +1,5 @@
 # shellcheck shell=sh
+# boot: shared
 # Every write goes through the probe on KFD's mem_show. With kprobes
 # disarmed system-wide, nothing is written, a line and the status file say
 # why, an amdgpu reload is clean, and once re-armed the retry patches. A

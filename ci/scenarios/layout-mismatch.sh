@@ -1,4 +1,5 @@
 # shellcheck shell=sh
+# boot: shared
 # Forced layout mismatch (layout_shift=8, test only): the load succeeds, the
 # bank is refused with a line that says why, nothing is written, and the
 # refusal is counted in the status file.

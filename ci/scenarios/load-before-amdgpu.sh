@@ -1,4 +1,6 @@
 # shellcheck shell=sh
+# boot: shared
+# needs: no-amdgpu
 # rdna1_fg loaded before amdgpu: it says it waits; when amdgpu loads, the
 # module notifier hooks KFD and the CPU node's bank is patched.
 # shellcheck source=ci/guest/lib.sh

@@ -1,4 +1,5 @@
 # shellcheck shell=sh
+# boot: shared
 # insmod and rmmod run inside new mount and PID namespaces that mount their
 # own, empty /sys act on the host's real KFD topology: the module resolves
 # every path through its own mount of sysfs, never the caller's.

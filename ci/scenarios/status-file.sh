@@ -1,4 +1,5 @@
 # shellcheck shell=sh
+# boot: shared
 # The debugfs status file: root-only, shows the parameters, the state, the
 # patched bank with its flags before and now, counters and hooks; it goes
 # away with the module.

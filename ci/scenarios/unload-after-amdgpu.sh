@@ -1,4 +1,5 @@
 # shellcheck shell=sh
+# boot: shared
 # rmmod rdna1_fg after amdgpu is already gone: clean, nothing written.
 # shellcheck source=ci/guest/lib.sh
 . /ci/lib.sh

@@ -1,4 +1,5 @@
 # shellcheck shell=sh
+# boot: shared
 # test_no_write_probe=1 (test only) leaves KFD's mem_show unprobed, as if
 # the probe were gone: nothing is written, and the refusal is counted and
 # logged.

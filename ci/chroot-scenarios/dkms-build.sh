@@ -5,7 +5,8 @@
 # message (as "skipped", code 77); `make dkms-install` and `make
 # dkms-remove` from a checkout build, install and remove the module; `apt
 # install` of the packages builds, signs (DKMS's own key) and installs the
-# module and installs the tool. What it leaves (the packages installed, and
+# module and installs the tool; removing the package removes the module,
+# purging it the rest; installed again, it builds again. What it leaves (the packages installed, and
 # the module the checkout built in /root/checkout-rdna1_fg.ko) is the root
 # file system the dkms-package VM scenario boots, for what only a booted
 # system shows.
@@ -84,4 +85,31 @@ signer=$(modinfo -k "$KREL" -F signer rdna1_fg)
 if [ -n "$signer" ]; then pass "rdna1_fg.ko is signed (signer: $signer)"; else fail "rdna1_fg.ko carries no signature"; fi
 check_eq "nothing loads rdna1_fg at boot by itself" "$(ls /usr/lib/modules-load.d/rdna1_fg.conf /etc/modules-load.d/rdna1_fg.conf 2>/dev/null)" ""
 check_eq "the initramfs hook is installed" "$(ls /usr/share/initramfs-tools/hooks/rdna1_fg)" /usr/share/initramfs-tools/hooks/rdna1_fg
+
+# 4. Removal takes the module from every kernel.
+apt-get remove -y -q rdna1-fg-dkms >/tmp/apt-remove.log 2>&1
+check_eq "apt remove" "$?" 0
+check_eq "no module file left" "$(find /lib/modules -name 'rdna1_fg.ko*' | wc -l)" 0
+check_eq "dkms status empty" "$(dkms status rdna1_fg)" ""
+if [ -e "/usr/src/rdna1_fg-$version" ]; then fail "sources left in /usr/src"; else pass "sources removed"; fi
+
+# 5. Purge: the kernel hooks and the prepared kernel trees go too. (The
+#    prepared tree of this kernel is put aside, an empty one stands in for
+#    it, and it comes back for the install that follows.)
+tree=/var/lib/rdna1_fg/kbuild/$KREL
+mv "$tree" /root/kbuild-aside
+mkdir -p "$tree"
+apt-get purge -y -q rdna1-fg-dkms ${tooldeb:+rdna1-fg} >/tmp/apt-purge.log 2>&1
+check_eq "apt purge" "$?" 0
+# shellcheck disable=SC2012 # counts the hooks, whose names are known
+check_eq "no kernel hook left" "$(ls /etc/kernel/*/50-rdna1-fg 2>/dev/null | wc -l)" 0
+if [ -e /var/lib/rdna1_fg ]; then fail "/var/lib/rdna1_fg left after purge"; else pass "purge removed /var/lib/rdna1_fg"; fi
+mkdir -p /var/lib/rdna1_fg/kbuild
+mv /root/kbuild-aside "$tree"
+
+# 6. Installed again, for the booted system (dkms-package).
+# shellcheck disable=SC2086 # no tool package: an empty word
+apt-get install -y -q "$deb" $tooldeb >/tmp/apt-install-again.log 2>&1
+check_eq "apt install again" "$?" 0
+check_eq "dkms status after the second install" "$(dkms status rdna1_fg)" "rdna1_fg/$version, $KREL, x86_64: installed"
 finish

@@ -199,13 +199,27 @@ ktap_verdict() {
 	fi
 }
 
+# The wall time of each queued run (run_queue: "TAG SECONDS" a line, the
+# last line of a TAG counting), kept between runs, so that the longest runs
+# start first.
+DURATIONS=$RDNA1_FG_CACHE/durations
+
+# queue_priority TAG LIMIT: how long the run TAG took the last time, in
+# seconds; its time limit LIMIT when it never ran.
+queue_priority() {
+	local last
+	last=$(grep "^$1 " "$DURATIONS" 2>/dev/null | tail -n 1 | cut -d' ' -f2)
+	echo "${last:-$2}"
+}
+
 # run_queue JOBS DIR: runs the commands queued in the file DIR/queue, one
 # a line, "PRIORITY TAG COMMAND..." (COMMAND: words for bash, no quoting),
 # up to JOBS at a time: whenever a slot is free, the queued line with the
-# highest PRIORITY (a number) that has not run yet. Lines may be added while
-# it runs; it returns once the file DIR/queue.closed exists and every line
-# has run. Line N's output goes to DIR/N.out and is printed when it ends,
-# after a line naming its TAG; its exit status goes to DIR/N.rc.
+# highest PRIORITY (a number: queue_priority) that has not run yet. Lines
+# may be added while it runs; it returns once the file DIR/queue.closed
+# exists and every line has run. Line N's output goes to DIR/N.out and is
+# printed when it ends, after a line naming its TAG; its exit status goes to
+# DIR/N.rc, and its wall time to DURATIONS.
 run_queue() {
 	local jobs=$1 dir=$2 running=0 n best best_prio prio tag cmd i total
 	local -A started=() pid_of=()
@@ -222,8 +236,10 @@ run_queue() {
 			started[$best]=1
 			echo "$tag" >"$dir/$best.tag"
 			(
-				rc=0
+				rc=0 start=$SECONDS
 				bash -c "$cmd" >"$dir/$best.out" 2>&1 </dev/null || rc=$?
+				mkdir -p "$(dirname "$DURATIONS")"
+				echo "$tag $((SECONDS - start))" >>"$DURATIONS"
 				echo "$rc" >"$dir/$best.rc"
 			) &
 			pid_of[$best]=$!

@@ -14,7 +14,8 @@
 # in the background, and each target's boots (ci/vm.sh --plan) join the
 # queue as soon as it is ready, so that the next target's build root is made
 # while the VMs of the first run. Up to RDNA1_FG_VM_JOBS boots and chroot
-# scenarios run at a time, the longest (by time limit) first.
+# scenarios run at a time, the longest first (by their wall time in the
+# last run, else by their time limit: ci/lib.sh, queue_priority).
 #
 # Counts: the primary target (the first of Debian's kernels) runs the
 # stress scenarios with their "bounded" counts, every other target with
@@ -84,7 +85,7 @@ scenarios_of() {
 # prepare TARGET: its build root, module and (primary) packages; then its
 # boots and chroot scenarios join the queue.
 prepare() {
-	local target=$1 stress limit line name
+	local target=$1 stress limit line name tag
 	export RDNA1_FG_TARGET=$target
 	"$CI_DIR/buildroot.sh" && "$CI_DIR/build-module.sh" || return 1
 	stress=${RDNA1_FG_STRESS:-$([ "${role[$target]}" = primary ] && echo bounded || echo smoke)}
@@ -96,13 +97,14 @@ prepare() {
 	fi
 	if [ ${#names[@]} -gt 0 ]; then
 		RDNA1_FG_STRESS=$stress "$CI_DIR/vm.sh" --plan "${names[@]}" | while read -r limit line; do
-			echo "$limit $target:${line%% *} RDNA1_FG_TARGET=$target RDNA1_FG_STRESS=$stress $CI_DIR/vm.sh --run $line"
+			tag=$target:${line%% *}:$stress
+			echo "$(queue_priority "$tag" "$limit") $tag RDNA1_FG_TARGET=$target RDNA1_FG_STRESS=$stress $CI_DIR/vm.sh --run $line"
 		done >>"$QUEUE/queue"
 	fi
 	if [ "${role[$target]}" = primary ]; then
 		for name in "${chroot[@]}"; do
 			limit=$(sed -n 's/^# timeout: \([0-9]*\)$/\1/p' "$CI_DIR/chroot-scenarios/$name.sh")
-			echo "${limit:-900} $target:$name RDNA1_FG_TARGET=$target $CI_DIR/chroot.sh $name" >>"$QUEUE/queue"
+			echo "$(queue_priority "$target:$name:chroot" "${limit:-900}") $target:$name:chroot RDNA1_FG_TARGET=$target $CI_DIR/chroot.sh $name" >>"$QUEUE/queue"
 		done
 	fi
 }
@@ -135,6 +137,8 @@ for target in "${run_targets[@]}"; do
 	kernel=$(resolved_field "$target" KREL)
 	expected=$(scenarios_of "$target" | wc -l)
 	if [ "${role[$target]}" = primary ]; then expected=$((expected + ${#chroot[@]})); fi
+	# and the chroot scenarios that run in the boots of "# root:" scenarios
+	expected=$((expected + $(cd "$CI_DIR/scenarios" && scenarios_of "$target" | sed 's/$/.sh/' | xargs grep -l '^# root: ' /dev/null | wc -l)))
 	mine=()
 	for f in "$QUEUE"/*.tag; do
 		[ -f "$f" ] && [ "$(cut -d: -f1 "$f")" = "$target" ] && mine+=("${f%.tag}.out")

@@ -17,11 +17,14 @@
 #
 # Boots: a scenario marked "# boot: shared" leaves the module unloaded and
 # the topology as it found it, so the shared scenarios of a run share boots
+# (so does one marked "# boot: shared at smoke counts", a stress scenario,
+# when it runs with its smoke counts)
 # (SHARED_PER_BOOT at most in one; ci/guest/parts.sh runs them one after the
 # other, clears the kernel log before each, and fails one that leaves
 # rdna1_fg loaded or kprobes disarmed); every other scenario boots alone.
 # Up to RDNA1_FG_VM_JOBS boots run at a time (default: the number of CPUs,
-# at most 4; each VM keeps one host CPU busy), the longest first. A boot's
+# at most 4; each VM keeps one host CPU busy), the longest first (by their
+# wall time in the last run, else by their time limit). A boot's
 # lines are printed together when its VM has stopped. Each guest console log
 # is kept in $OUT_DIR/logs/RUN.log, and each scenario's part of a shared
 # boot's log in $OUT_DIR/logs/SCENARIO.log. A scenario reports in KTAP
@@ -439,7 +442,8 @@ plan() {
 		name=$(basename "$script" .sh)
 		if [ "$repeat" -gt 0 ]; then
 			for ((i = 1; i <= repeat; i++)); do lines+=("$(scenario_limit "$script") $name.$i $arg"); done
-		elif grep -q '^# boot: shared$' "$script"; then
+		elif grep -q '^# boot: shared$' "$script" ||
+			{ [ "$STRESS" = smoke ] && grep -q '^# boot: shared at smoke counts$' "$script"; }; then
 			shared+=("$(scenario_limit "$script") $arg")
 		else
 			lines+=("$(scenario_limit "$script") $name $arg")
@@ -519,10 +523,11 @@ main() {
 	[ $# -gt 0 ] || die "usage: ci/vm.sh [--repeat N] SCENARIO..."
 	ensure_host_tools
 	check_inputs "$@"
-	local queue limit line status=0
+	local queue limit line tag status=0
 	queue=$(mktemp -d)
 	plan "${repeat[@]}" "$@" | while read -r limit line; do
-		echo "$limit ${line%% *} RDNA1_FG_TARGET=$RDNA1_FG_TARGET RDNA1_FG_STRESS=$STRESS $CI_DIR/vm.sh --run$([ "$retry" = 1 ] || echo ' --no-retry') $line"
+		tag=$RDNA1_FG_TARGET:${line%% *}:$STRESS
+		echo "$(queue_priority "$tag" "$limit") $tag RDNA1_FG_TARGET=$RDNA1_FG_TARGET RDNA1_FG_STRESS=$STRESS $CI_DIR/vm.sh --run$([ "$retry" = 1 ] || echo ' --no-retry') $line"
 	done >"$queue/queue"
 	touch "$queue/queue.closed"
 	log "kernel $KREL: $(wc -l <"$queue/queue") boot(s) for the scenarios, up to $VM_JOBS at a time"

@@ -1,7 +1,8 @@
 # shellcheck shell=sh
+# boot: shared at smoke counts
 # timeout: 2400
 # timeout-full: 7200
-# amdgpu unloaded and loaded again 15 times (smoke: 3; make stress: 50) while rdna1_fg
+# amdgpu unloaded and loaded again 10 times (smoke: 3; make stress: 50) while rdna1_fg
 # stays loaded: the bank is patched again after every load and forgotten
 # at every unload;
 # finally rmmod rdna1_fg then rmmod amdgpu are clean.
@@ -12,7 +13,7 @@ insmod "$MODULE" device_id=0 heap_mask=0x1
 check_eq "insmod succeeds" "$?" 0
 check_eq "patched at load" "$(bank_field 0 0 flags)" 1
 
-cycles=$(scaled 3 15 50)
+cycles=$(scaled 3 10 50)
 i=1
 while [ "$i" -le "$cycles" ]; do
 	unload_amdgpu || fail "rmmod amdgpu, cycle $i"

@@ -1,7 +1,8 @@
 # shellcheck shell=sh
+# boot: shared at smoke counts
 # timeout: 1200
 # timeout-full: 3600
-# rdna1_fg loaded and unloaded 150 times (smoke: 30; make stress: 500) with parameters
+# rdna1_fg loaded and unloaded 100 times (smoke: 30; make stress: 500) with parameters
 # that change every cycle (patching with every heap mask that selects the
 # bank, adopting, a dry run, a device that matches nothing), while other
 # processes read every KFD properties file and the status file in loops.
@@ -40,7 +41,7 @@ device_id=0 heap_mask=0x21 adopt=1|1|1
 device_id=0xffff heap_mask=0x1|0|0'
 nsets=$(echo "$sets" | wc -l)
 
-cycles=$(scaled 30 150 500)
+cycles=$(scaled 30 100 500)
 i=0
 bad_load=0
 bad_unload=0

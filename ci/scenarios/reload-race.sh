@@ -1,10 +1,11 @@
 # shellcheck shell=sh
+# boot: shared at smoke counts
 # busybox sh has local.
 # shellcheck disable=SC3043
 # timeout: 2400
 # timeout-full: 7200
 # rdna1_fg loaded and unloaded in a loop while amdgpu is unloaded and loaded
-# again in another, 8 amdgpu reloads (smoke: 2; make stress: 30): every insmod and
+# again in another, 6 amdgpu reloads (smoke: 2; make stress: 30): every insmod and
 # rmmod of both succeeds, a reader only ever sees flags 0 or 1, and once both
 # loops are done the topology text equals the text before; rdna1_fg then
 # still patches and restores. Any kernel report fails the scenario (ci/vm.sh).
@@ -40,7 +41,7 @@ reader=$!
 ) &
 cycler=$!
 
-reloads=$(scaled 2 8 30)
+reloads=$(scaled 2 6 30)
 i=1
 bad_amdgpu=0
 busy=0

@@ -490,7 +490,12 @@ check_inputs() {
 			die "no $OUT_DIR/rdna1_fg.ko: run ci/build-module.sh first"
 	done
 	mkdir -p "$LOG_DIR"
+	# One boot makes it; boots that start meanwhile wait for it.
+	local lock
+	exec {lock}>"$CACHE_DIR/.initramfs-base.lock"
+	flock "$lock"
 	[ -f "$BASE_CPIO" ] || step "initramfs with busybox and the amdgpu module chain" build_base_cpio
+	exec {lock}>&-
 }
 
 main() {

@@ -57,7 +57,7 @@ run_one() {
 		DEBIAN_FRONTEND=noninteractive RDNA1_FG_KREL="$KREL" \
 		bash /ci/scenario.sh </dev/null >"$log" 2>&1 || rc=$?
 	if [ -n "$KEEP" ] && [ "$rc" -eq 0 ]; then
-		umount -R "$new"
+		umount -R -l "$new"
 		rm -rf "$WORK/upper/ci"
 		mv "$WORK/upper" "$KEEP"
 	fi

@@ -126,7 +126,8 @@ prepare() {
 ) &
 preparer=$!
 run_queue "$VM_JOBS" "$QUEUE"
-wait "$preparer" || true
+# (The queue closes when the preparer is done; it may be reaped already.)
+wait "$preparer" 2>/dev/null || true
 
 passed=0
 failed=0
@@ -138,7 +139,9 @@ for target in "${run_targets[@]}"; do
 	expected=$(scenarios_of "$target" | wc -l)
 	if [ "${role[$target]}" = primary ]; then expected=$((expected + ${#chroot[@]})); fi
 	# and the chroot scenarios that run in the boots of "# root:" scenarios
-	expected=$((expected + $(cd "$CI_DIR/scenarios" && scenarios_of "$target" | sed 's/$/.sh/' | xargs grep -l '^# root: ' /dev/null | wc -l)))
+	for name in $(scenarios_of "$target"); do
+		if grep -q '^# root: ' "$CI_DIR/scenarios/$name.sh"; then expected=$((expected + 1)); fi
+	done
 	mine=()
 	for f in "$QUEUE"/*.tag; do
 		[ -f "$f" ] && [ "$(cut -d: -f1 "$f")" = "$target" ] && mine+=("${f%.tag}.out")

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # needs: userland
 # root: dkms-build
-# timeout: 900
+# timeout: 1800
 # targets: primary
 # The install path a user takes, booted: the build root, with what the
 # chroot scenario dkms-build left in it (the packages installed natively by

@@ -10,6 +10,9 @@
 header_layout() {
 	(cd "$REPO_DIR" && RDNA1_FG_KERNEL_TREE=$ROOT_DIR/var/lib/rdna1_fg/kbuild/$KREL \
 		cargo test -q --test layout_table kfd_headers -- --nocapture) >"$OUT_DIR/layout.log" 2>&1 || {
+		if grep -q 'Unable to find libclang' "$OUT_DIR/layout.log"; then
+			die "libclang is missing (the layout check's bindgen needs it): run 'make host-deps', which installs libclang-dev"
+		fi
 		tail -n 30 "$OUT_DIR/layout.log" >&2
 		die "KFD's header in $ROOT_DIR/var/lib/rdna1_fg/kbuild/$KREL does not have the known layout (log: $OUT_DIR/layout.log)"
 	}

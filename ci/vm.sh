@@ -471,10 +471,10 @@ plan() {
 	printf '%s\n' "${lines[@]}" | sort -s -k1,1nr
 }
 
-# run_plan_line RETRY LIMIT RUN SCENARIO...: run one line of the plan.
+# run_plan_line RETRY RUN SCENARIO...: run one line of the plan.
 run_plan_line() {
-	local retry=$1 run=$3 scripts=() arg
-	shift 3
+	local retry=$1 run=$2 scripts=() arg
+	shift 2
 	for arg in "$@"; do scripts+=("$(scenario_script "$arg")"); done
 	run "$run" "$retry" "${scripts[@]}"
 }
@@ -515,7 +515,7 @@ main() {
 		[ $# -ge 2 ] || die "usage: ci/vm.sh --run [--no-retry] RUN SCENARIO..."
 		ensure_host_tools
 		check_inputs "${@:2}"
-		run_plan_line "$retry" 0 "$@"
+		run_plan_line "$retry" "$@"
 		return
 		;;
 	--repeat)

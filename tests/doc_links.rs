@@ -1,8 +1,9 @@
 //! The links between the repository's Markdown files: every relative link
-//! `[text](path)` or `[text](path#anchor)` in a tracked `*.md` file must name a
-//! file or directory that exists, and an anchor into a Markdown file must be
-//! the slug of one of its headings (GitHub's rules). Links with a scheme
-//! (`https:`, `mailto:`) are not checked.
+//! `[text](path)` or `[text](path#anchor)` in a `*.md` file of the repository
+//! (as git lists it, ignored files left out) must name a file or directory
+//! that exists, and an anchor into a Markdown file must be the slug of one of
+//! its headings (GitHub's rules). Links with a scheme (`https:`, `mailto:`)
+//! are not checked.
 
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 use std::collections::{BTreeMap, HashMap};
@@ -13,13 +14,21 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The tracked Markdown files, relative to the root: from git when this is a
-/// checkout, else every `*.md` below the root outside build output.
+/// The repository's Markdown files, relative to the root: from git when this
+/// is a checkout (tracked, or new and not ignored), else every `*.md` below
+/// the root outside build output.
 fn markdown_files() -> Vec<PathBuf> {
     let git = Command::new("git")
         .arg("-C")
         .arg(root())
-        .args(["ls-files", "-z", "--", "*.md"])
+        .args([
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ])
+        .args(["--", "*.md"])
         .output();
     if let Ok(out) = git {
         if out.status.success() && !out.stdout.is_empty() {
@@ -208,7 +217,7 @@ fn check_link(from: &Path, dest: &str, docs: &BTreeMap<PathBuf, Document>) -> Re
     let anchor = percent_decode(anchor);
     let doc = match docs.get(&target) {
         Some(doc) => doc,
-        None => return Err(format!("{dest}: {} is not tracked", target.display())),
+        None => return Err(format!("{dest}: {} is ignored by git", target.display())),
     };
     if doc.anchors.contains(&anchor) {
         Ok(())

@@ -1,11 +1,12 @@
 #!/bin/bash
-# The README's table of CI kernel targets, made from ci/targets/ and the last
-# resolution (ci/out/targets.resolved, written by ci/resolve.sh).
+# The table of CI kernel targets in docs/testing.md ("Compatibility"), made
+# from ci/targets/ and the last resolution (ci/out/targets.resolved, written
+# by ci/resolve.sh).
 #
 # Usage: ci/compat-table.sh [--print | --update | --check]
 #   --print   print the table (default)
-#   --update  write it into README.md, between its compat-table markers
-#   --check   fail when the README's rows do not name exactly the targets of
+#   --update  write it into docs/testing.md, between its compat-table markers
+#   --check   fail when the document's rows do not name exactly the targets of
 #             ci/targets/ (target, suite, package, how CI tests it); when only
 #             the resolved kernels differ (the archive moved on), say so and
 #             pass
@@ -13,7 +14,9 @@ RDNA1_FG_LIB_NO_TARGET=1
 # shellcheck source=ci/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-README=$REPO_DIR/README.md
+# The document that holds the table, relative to the repository.
+DOC=docs/testing.md
+DOC_PATH=$REPO_DIR/$DOC
 BEGIN='<!-- compat-table begin: written by ci/compat-table.sh --update -->'
 END='<!-- compat-table end -->'
 
@@ -48,37 +51,37 @@ table() {
 	echo "$END"
 }
 
-# readme_table: the README's table, markers included.
-readme_table() { sed -n "\|^$BEGIN\$|,\|^$END\$|p" "$README"; }
+# doc_table: the document's table, markers included.
+doc_table() { sed -n "\|^$BEGIN\$|,\|^$END\$|p" "$DOC_PATH"; }
 
 # shape: a table without its last column (what must agree with ci/targets/).
 shape() { sed -E 's/^(\|[^|]*\|[^|]*\|[^|]*\|).*/\1/'; }
 
 update() {
 	local new
-	[ -n "$(readme_table)" ] || die "README.md has no line '$BEGIN': add it and '$END' where the table goes"
+	[ -n "$(doc_table)" ] || die "$DOC has no line '$BEGIN': add it and '$END' where the table goes"
 	new=$(mktemp)
 	awk -v begin="$BEGIN" -v end="$END" -v table="$(table)" '
 		$0 == begin { print table; skip = 1; next }
 		$0 == end { skip = 0; next }
-		!skip' "$README" >"$new"
-	cat "$new" >"$README"
+		!skip' "$DOC_PATH" >"$new"
+	cat "$new" >"$DOC_PATH"
 	rm -f "$new"
 }
 
 check() {
 	local have want
-	have=$(readme_table)
+	have=$(doc_table)
 	want=$(table)
-	[ -n "$have" ] || die "README.md has no compatibility table ('$BEGIN' ... '$END'): run ci/compat-table.sh --update"
+	[ -n "$have" ] || die "$DOC has no compatibility table ('$BEGIN' ... '$END'): run ci/compat-table.sh --update"
 	[ "$have" = "$want" ] && return 0
 	if [ "$(echo "$have" | shape)" != "$(echo "$want" | shape)" ]; then
 		diff <(echo "$have" | shape) <(echo "$want" | shape) >&2 || true
-		die "README.md's compatibility table does not name the targets of ci/targets/ (diff above: README, then ci/targets/): run ci/compat-table.sh --update and commit README.md"
+		die "$DOC's compatibility table does not name the targets of ci/targets/ (diff above: $DOC, then ci/targets/): run ci/compat-table.sh --update and commit $DOC"
 	fi
 	# Without a resolution (a fresh checkout) only the rows can be compared.
 	[ -f "$RESOLVED_SUMMARY" ] || return 0
-	log "note: README.md's compatibility table shows other kernels than the last resolution ($RESOLVED_SUMMARY): ci/compat-table.sh --update refreshes it"
+	log "note: $DOC's compatibility table shows other kernels than the last resolution ($RESOLVED_SUMMARY): ci/compat-table.sh --update refreshes it"
 }
 
 case ${1:---print} in

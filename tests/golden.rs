@@ -294,8 +294,8 @@ fn man_pages_and_completions_generate() {
 }
 
 #[test]
-fn readme_shows_the_real_output() {
-    let readme = std::fs::read_to_string(manifest_dir().join("README.md")).unwrap();
+fn tool_documentation_shows_the_real_output() {
+    let doc = std::fs::read_to_string(manifest_dir().join("docs/rdna1-fg.md")).unwrap();
     for args in [
         &[
             "status",
@@ -312,8 +312,8 @@ fn readme_shows_the_real_output() {
     ] {
         let out = run(args);
         assert!(
-            readme.contains(&out.stdout),
-            "README.md lacks the output of rdna1-fg {}:\n{}",
+            doc.contains(&out.stdout),
+            "docs/rdna1-fg.md lacks the output of rdna1-fg {}:\n{}",
             args.join(" "),
             out.stdout
         );

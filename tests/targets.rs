@@ -1,7 +1,7 @@
 //! The CI kernel targets: ci/targets/ names suites and flavours, never
 //! versions (they are resolved against the archive at run time), the default
-//! list names existing targets, and the README's compatibility table names
-//! exactly those targets (ci/compat-table.sh --check).
+//! list names existing targets, and the compatibility table of
+//! docs/testing.md names exactly those targets (ci/compat-table.sh --check).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -78,7 +78,7 @@ fn default_list_names_targets() {
 }
 
 #[test]
-fn readme_table_names_the_targets() {
+fn compat_table_names_the_targets() {
     let out = Command::new("bash")
         .arg(root().join("ci/compat-table.sh"))
         .arg("--check")

@@ -47,7 +47,7 @@ clean:
 	$(MAKE_KERNEL) clean 2>/dev/null || rm -f *.ko *.o src/*.o .*.cmd src/.*.cmd *.mod *.mod.c modules.order Module.symvers
 
 # Every host tool make vm-demo, make check and make test need, from Debian's
-# archive (ci/lib.sh: HOST_TOOLS; the README lists them).
+# archive (ci/lib.sh: HOST_TOOLS; docs/testing.md lists them).
 host-deps:
 	ci/host-deps.sh
 

@@ -284,7 +284,7 @@ summarize_runs() {
 # HOST_TOOLS: every tool the host needs for make vm-demo, make check and make
 # test, as "test:package" pairs (test: a command on PATH, a file, or a
 # library for ldconfig, "lib:NAME"); ensure_host_tools installs the missing ones with
-# apt, in one go. The README lists the same packages.
+# apt, in one go. docs/testing.md lists the same packages.
 HOST_TOOLS="debootstrap:debootstrap qemu-system-x86_64:qemu-system-x86 cpio:cpio xz:xz-utils zstd:zstd
  depmod:kmod timeout:coreutils flock:util-linux objcopy:binutils git:git cc:gcc
  /usr/include/stdio.h:libc6-dev lib:libclang:libclang-dev shellcheck:shellcheck"

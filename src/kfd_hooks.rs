@@ -33,8 +33,8 @@ const HIT_AMDGPU_GOING: usize = 4;
 const HIT_PROBE_ERRORS: usize = 5;
 const HIT_COUNT: usize = 6;
 /// `enum rdna1_fg_probe`: the probes in registration order; `test_fail_probe`
-/// numbers them from 1 in this order (`logic/rules.rs`, README). Only
-/// asserted here: C does the indexing. (`allow`, not `expect`: rustc 1.85
+/// numbers them from 1 in this order (`logic/rules.rs`,
+/// docs/how-it-works.md). Only asserted here: C does the indexing. (`allow`, not `expect`: rustc 1.85
 /// counts a use in a constant assertion as no use, later versions do not.)
 #[allow(dead_code)]
 const PROBE_SHOW: u32 = 0;

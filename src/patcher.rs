@@ -18,16 +18,19 @@ use crate::kfd_mem::{read_bank, BankRead};
 use crate::logic::handoff::{Request, Served, ShowRefusal};
 use crate::logic::heap::HOT_PLUGGABLE;
 use crate::logic::messages::{
-    Adopted, AlreadySet, BankRef, Forgotten, NoMatch, NoTopology, NotRestored, Patched, Refused,
-    Rescan, Restored, Summary, Trigger, Unloaded, WouldPatch, WriteProbeBack, WriteProbeSilent,
+    Adopted, AlreadySet, BankRef, NoMatch, NoTopology, Patched, Refused, Rescan, Summary, Trigger,
+    Unloaded, WouldPatch, WriteProbeBack, WriteProbeSilent,
 };
+use crate::logic::pass::{self, KfdEpoch, PassSight, WalkSight};
 use crate::logic::props::{find_u32, MemBankProps, PropsError};
-use crate::logic::restore::{self, PassSight, Restore};
+use crate::logic::restore::{self, GoneBecause};
 use crate::logic::rules::{BankAction, Config};
 use crate::logic::status::{BankStatus, Counters, Latency, ModuleState, StatusHeader, WriteProbe};
 use crate::logic::textbuf::TextBuf;
-use crate::logic::walk::{self, Outcome, Topology, Visitor, TOPOLOGY_DIR};
-use crate::sysfs_file::{topology_path, FileError, SysfsFile, SysfsMount};
+use crate::logic::messages::Tally;
+use crate::logic::walk::{self, Outcome, SelectedNode, Topology, Visitor, TOPOLOGY_DIR};
+use crate::records::{BankIdentity, PatchRecord, Records};
+use crate::sysfs_file::{node_file_path, topology_file_path, topology_path, FileError, SysfsFile, SysfsMount};
 use core::fmt::{self, Write};
 use kernel::alloc::AllocError;
 use kernel::prelude::*;
@@ -40,17 +43,39 @@ pub(crate) const TEXT_BUF_LEN: usize = 2 * 4096;
 /// The first retry after the write probe did not run, and the longest.
 const RETRY_FIRST_MS: u32 = 1000;
 const RETRY_MAX_MS: u32 = 8000;
+/// The next walk after a bank went away between its two reads.
+const RESCAN_AFTER_CHANGE_MS: u32 = 100;
 
 /// One bank's open `properties` file, and the attribute KFD showed for it.
 pub(crate) struct OpenBank {
     file: SysfsFile,
     /// `None`: the probe on `mem_show` did not run for the read.
-    attr: Option<usize>,
+    pub(crate) attr: Option<usize>,
 }
 
 /// The live topology, read through the module's sysfs mount.
 pub(crate) struct KfdSysfs<'m> {
-    mount: &'m SysfsMount,
+    pub(crate) mount: &'m SysfsMount,
+    /// Test only (`test_fail_restore_read=1`, restore walks): every bank's
+    /// read fails as if the seq_file buffer could not be allocated.
+    pub(crate) fail_bank_reads: bool,
+}
+
+impl<'m> KfdSysfs<'m> {
+    /// The topology as it is, for a walk.
+    pub(crate) fn new(mount: &'m SysfsMount) -> Self {
+        Self {
+            mount,
+            fail_bank_reads: false,
+        }
+    }
+}
+
+/// KFD's `topology/generation_id`, which it moves at every add and remove.
+pub(crate) fn generation(mount: &SysfsMount, buf: &mut [u8]) -> Option<u64> {
+    let path = topology_file_path("generation_id").ok()?;
+    let file = SysfsFile::open(mount, &path).ok()??;
+    file.read_text(buf).ok()?.trim().parse().ok()
 }
 
 impl Topology for KfdSysfs<'_> {
@@ -68,6 +93,11 @@ impl Topology for KfdSysfs<'_> {
         }
     }
 
+    fn gpu_id(&mut self, node: u32, buf: &mut [u8]) -> Option<u32> {
+        let file = SysfsFile::open(self.mount, &node_file_path(node, "gpu_id").ok()?).ok()??;
+        file.read_text(buf).ok()?.trim().parse().ok()
+    }
+
     fn bank_properties<'b>(
         &mut self,
         node: u32,
@@ -77,6 +107,9 @@ impl Topology for KfdSysfs<'_> {
         let Some(file) = SysfsFile::open(self.mount, &topology_path(node, Some(bank))?)? else {
             return Ok(None);
         };
+        if self.fail_bank_reads {
+            return Err(FileError::Read(ENOMEM));
+        }
         let BankRead { text, served } = read_bank(&file, Request::Observe, buf);
         let attr = match served {
             Some(Served::Observed { attr }) => Some(attr),
@@ -101,17 +134,20 @@ pub(crate) enum Refusal {
     WriteProbeNotRun,
     /// The probe on `mem_show` is not registered (test setting).
     WriteProbeLeftOut,
-    /// The bank is no longer in KFD's topology.
-    BankGone,
-    /// KFD is not loaded (amdgpu unloaded or unloading).
-    NoKfd,
+    /// The bank's sysfs file went away between the read that showed it
+    /// and the read that would have written (`ENODEV`: KFD rebuilt its
+    /// sysfs tree, or removed the node): the topology is walked again.
+    Vanished,
+    /// amdgpu went away (and maybe came back) since the pass began: its
+    /// banks are not the ones the pass looked at.
+    KfdChanged,
 }
 
 impl Refusal {
-    /// Whether the bank is still there with its bit set: the user must be
-    /// told how to clear it.
-    fn leaves_bit_set(self) -> bool {
-        !matches!(self, Self::BankGone | Self::NoKfd)
+    /// KFD's topology changed under the pass: the walk that follows
+    /// settles it, nothing for the user to do.
+    fn transient(self) -> bool {
+        matches!(self, Self::Vanished | Self::KfdChanged)
     }
 }
 
@@ -128,8 +164,10 @@ impl fmt::Display for Refusal {
             Self::WriteProbeLeftOut => {
                 f.write_str("the probe on KFD's mem_show is not registered (test_no_write_probe=1)")
             }
-            Self::BankGone => f.write_str("the bank is no longer in KFD's topology"),
-            Self::NoKfd => f.write_str("KFD is not loaded"),
+            Self::Vanished => {
+                f.write_str("the bank went away between two reads (KFD's topology changed)")
+            }
+            Self::KfdChanged => f.write_str("amdgpu was unloaded during the pass"),
         }
     }
 }
@@ -150,51 +188,22 @@ impl From<AllocError> for Refusal {
     }
 }
 
-/// A bank the module patched: what it set, and where.
-struct PatchRecord {
-    device_id: u16,
-    /// Where the bank was last seen.
-    at: BankRef,
-    /// The bank's attribute address: an identity, never dereferenced.
-    attr: usize,
-    /// The bank's size: with `attr`, tells the same bank from a new one.
-    size_in_bytes: u64,
-    /// `flags` before the patch.
-    before: u32,
-    /// Exactly the bits this module set (never a bit that was set before,
-    /// unless adopted with `adopt=1`).
-    bits: u32,
-    /// The pass that last saw the bank.
-    seen: u64,
-    /// The last pass that met a bank it could not identify (the write probe
-    /// did not run) with this record's device, heap type and size: it may
-    /// have been this one, so that pass must not forget it.
-    maybe_seen: u64,
-    /// Why the last restore attempt wrote nothing.
-    not_restored: Option<Refusal>,
-}
-
-impl PatchRecord {
-    fn is(&self, attr: usize, sysfs: &MemBankProps) -> bool {
-        self.attr == attr
-            && self.at.heap_type == sysfs.heap_type
-            && self.size_in_bytes == sysfs.size_in_bytes
-    }
-}
-
 /// The pass in progress.
 #[derive(Clone, Copy)]
-struct Pass {
+pub(crate) struct Pass {
     /// Pass number (`Counters::scans`).
-    id: u64,
+    pub(crate) id: u64,
     /// The event that caused the pass, and when it happened.
     trigger: Option<(Trigger, u64)>,
-    /// Every bank of the matching nodes was read and identified.
-    complete: bool,
-    /// A node or bank could not be read at all: any record may be behind it.
-    unreadable: bool,
+    /// The KFD instance the pass acts on: no write is made once amdgpu has
+    /// gone since (`Patcher::write`).
+    pub(crate) epoch: KfdEpoch,
+    /// What its walk saw (filled in by the walk, completed after it).
+    pub(crate) sight: WalkSight,
     /// A bank could not be written because the write probe did not run.
     probe_not_run: bool,
+    /// A bank went away between its two reads: walk again soon.
+    pub(crate) vanished: bool,
     /// A bank was patched.
     patched: bool,
     /// A retry: refusals for want of the write probe are counted, not
@@ -202,9 +211,29 @@ struct Pass {
     quiet: bool,
 }
 
+impl Pass {
+    fn new(id: u64, trigger: Option<(Trigger, u64)>, epoch: KfdEpoch, quiet: bool) -> Self {
+        Self {
+            id,
+            trigger,
+            epoch,
+            sight: WalkSight::default(),
+            probe_not_run: false,
+            vanished: false,
+            patched: false,
+            quiet,
+        }
+    }
+}
+
+/// The KFD instance the hooks see now.
+pub(crate) fn epoch_of(hooks: &HookStats) -> KfdEpoch {
+    KfdEpoch::from_counts(hooks.hits.shutdown, hooks.hits.amdgpu_going)
+}
+
 /// What a walk does to the banks it visits.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
+pub(crate) enum Mode {
     /// Patch them (load, rescans).
     Patch,
     /// Clear the bits recorded for them (unload).
@@ -213,22 +242,20 @@ enum Mode {
 
 /// Applies the rule to the topology, follows it as it changes, undoes it.
 pub(crate) struct Patcher {
-    config: Config,
-    // INVARIANT: one record per bank whose bits this module set (or adopted)
-    // and has neither restored nor forgotten; `bits` of each is non-zero.
-    records: KVec<PatchRecord>,
+    pub(crate) config: Config,
+    pub(crate) records: Records,
     /// The buffer of the second read of a bank (the one that writes).
     scratch: KVec<u8>,
-    counters: Counters,
+    pub(crate) counters: Counters,
     last_latency: Option<Latency>,
     last_error: TextBuf<200>,
-    pass: Pass,
-    mode: Mode,
+    pub(crate) pass: Pass,
+    pub(crate) mode: Mode,
     /// The write probe did not run on the last read that needed it.
     probe_silent: bool,
     /// The next retry's delay.
     retry_ms: u32,
-    unloaded: Unloaded,
+    pub(crate) unloaded: Unloaded,
 }
 
 impl Patcher {
@@ -241,20 +268,12 @@ impl Patcher {
     pub(crate) fn new(config: Config) -> Result<Self> {
         Ok(Self {
             config,
-            records: KVec::new(),
+            records: Records::new(),
             scratch: KVec::from_elem(0u8, TEXT_BUF_LEN, GFP_KERNEL)?,
             counters: Counters::default(),
             last_latency: None,
             last_error: TextBuf::new(),
-            pass: Pass {
-                id: 0,
-                trigger: None,
-                complete: true,
-                unreadable: false,
-                probe_not_run: false,
-                patched: false,
-                quiet: false,
-            },
+            pass: Pass::new(0, None, KfdEpoch(0), false),
             mode: Mode::Patch,
             probe_silent: false,
             retry_ms: RETRY_FIRST_MS,
@@ -265,18 +284,42 @@ impl Patcher {
         })
     }
 
-    fn begin_pass(&mut self, trigger: Option<(Trigger, u64)>, mode: Mode, quiet: bool) {
+    pub(crate) fn begin_pass(
+        &mut self,
+        trigger: Option<(Trigger, u64)>,
+        epoch: KfdEpoch,
+        mode: Mode,
+        quiet: bool,
+    ) {
         self.counters.scans += 1;
         self.mode = mode;
-        self.pass = Pass {
-            id: self.counters.scans,
-            trigger,
-            complete: true,
-            unreadable: false,
-            probe_not_run: false,
-            patched: false,
-            quiet,
-        };
+        self.pass = Pass::new(self.counters.scans, trigger, epoch, quiet);
+    }
+
+    /// Forgets the records of an earlier KFD instance: amdgpu went away
+    /// since they were written, and their banks with it, even if amdgpu
+    /// came back before this pass (its new structs may sit where the old
+    /// ones were).
+    pub(crate) fn forget_outdated(&mut self, now: KfdEpoch) {
+        self.records.forget_where(
+            |r| pass::outdated(r.id.epoch, now),
+            &GoneBecause::AmdgpuReloaded,
+            &mut self.counters,
+        );
+    }
+
+    /// Walks the topology with this pass, and completes what the pass saw:
+    /// KFD's generation and the hooks' before and after the walk, and the
+    /// nodes short of banks.
+    pub(crate) fn walk(&mut self, topology: &mut KfdSysfs<'_>, buf: &mut [u8]) -> Tally {
+        let config = self.config;
+        let hooks_before = hook_stats().topology;
+        self.pass.sight.generation_before = generation(topology.mount, buf);
+        let tally = walk::walk(topology, &config, buf, self);
+        self.pass.sight.generation_after = generation(topology.mount, buf);
+        self.pass.sight.hooks_stable = stable(hooks_before, hook_stats().topology);
+        self.pass.sight.short_nodes = tally.short_nodes;
+        tally
     }
 
     /// Walks the live topology, patching what the rule selects, keeping
@@ -290,26 +333,28 @@ impl Patcher {
         hooks: &HookStats,
     ) -> Option<u32> {
         let quiet = why == Trigger::Retry;
-        self.begin_pass(hooks.trigger.filter(|(t, _)| *t == why), Mode::Patch, quiet);
+        let epoch = epoch_of(hooks);
+        self.forget_outdated(epoch);
+        self.begin_pass(hooks.trigger.filter(|(t, _)| *t == why), epoch, Mode::Patch, quiet);
         if why != Trigger::Load && !quiet {
             info(Rescan(why));
         }
         let config = self.config;
-        let before = hooks.topology;
-        let tally = walk::walk(&mut KfdSysfs { mount }, &config, buf, self);
-        // Banks not seen in a pass on a topology that did not change
-        // meanwhile have left it (adding or removing a node rebuilds every
-        // node's sysfs tree, so a pass during that sees only part of it),
-        // one by one: a record is forgotten when no bank of the pass could
-        // have been it (see `forgettable`). This is bookkeeping only: no
-        // write depends on it.
-        if stable(before, hook_stats().topology) {
-            let pass = self.pass;
-            self.forget_where(
-                |r| forgettable(r, &pass, mount),
-                "no longer in KFD's topology",
-            );
-        }
+        let tally = self.walk(&mut KfdSysfs::new(mount), buf);
+        // Banks not met by a pass over an unchanging topology have left it
+        // (adding or removing a node rebuilds every node's sysfs tree, so a
+        // pass during that sees only part of it), one by one: a record is
+        // forgotten when no bank of the pass could have been it (see
+        // `forgettable`). This is bookkeeping only: no write depends on it.
+        let sight = PassSight {
+            id: self.pass.id,
+            walk: self.pass.sight,
+        };
+        self.records.forget_where(
+            |r| forgettable(r, sight, mount),
+            &GoneBecause::NotInTopology,
+            &mut self.counters,
+        );
         if !quiet || self.pass.patched {
             if tally.nodes == 0 {
                 info(NoTopology { path: TOPOLOGY_DIR });
@@ -325,6 +370,10 @@ impl Patcher {
                 });
             }
         }
+        if self.pass.vanished {
+            // KFD is rebuilding its sysfs tree: walk the new one soon.
+            return Some(RESCAN_AFTER_CHANGE_MS);
+        }
         if !self.pass.probe_not_run || !config.write_probe {
             self.retry_ms = RETRY_FIRST_MS;
             return None;
@@ -336,26 +385,9 @@ impl Patcher {
 
     /// Forgets every record: KFD's topology is gone (amdgpu unloaded), so
     /// there is nothing to restore and nothing may be touched.
-    pub(crate) fn forget_all(&mut self, reason: &str) {
-        self.forget_where(|_| true, reason);
-    }
-
-    fn forget_where(&mut self, gone: impl Fn(&PatchRecord) -> bool, reason: &str) {
-        let mut i = 0;
-        while i < self.records.len() {
-            if !self.records.get(i).is_some_and(&gone) {
-                i += 1;
-                continue;
-            }
-            if let Ok(record) = self.records.remove(i) {
-                self.counters.forgotten += 1;
-                info(Forgotten {
-                    device_id: record.device_id,
-                    at: record.at,
-                    reason,
-                });
-            }
-        }
+    pub(crate) fn forget_all(&mut self, reason: &dyn fmt::Display) {
+        self.records
+            .forget_where(|_| true, reason, &mut self.counters);
     }
 
     fn note_error(&mut self, what: &dyn fmt::Display) {
@@ -365,14 +397,22 @@ impl Patcher {
         let _ = write!(self.last_error, "{what}");
     }
 
-    fn find_record(&self, attr: usize, sysfs: &MemBankProps) -> Option<usize> {
-        self.records.iter().position(|r| r.is(attr, sysfs))
+    /// The identity of a bank the probe showed at `attr`, in this pass's
+    /// KFD instance.
+    pub(crate) fn identity(&self, node: SelectedNode, attr: usize, sysfs: &MemBankProps) -> BankIdentity {
+        BankIdentity {
+            gpu_id: node.gpu_id,
+            attr,
+            heap_type: sysfs.heap_type,
+            size_in_bytes: sysfs.size_in_bytes,
+            epoch: self.pass.epoch,
+        }
     }
 
     /// The probe did not run for a read that needed it.
-    fn probe_did_not_run(&mut self) -> Refusal {
+    pub(crate) fn probe_did_not_run(&mut self) -> Refusal {
         self.counters.probe_not_run += 1;
-        self.pass.complete = false;
+        self.pass.sight.unidentified = true;
         self.pass.probe_not_run = true;
         if !self.probe_silent {
             self.probe_silent = true;
@@ -388,7 +428,7 @@ impl Patcher {
     }
 
     /// The probe ran for a read.
-    fn probe_ran(&mut self) {
+    pub(crate) fn probe_ran(&mut self) {
         if self.probe_silent {
             self.probe_silent = false;
             info(WriteProbeBack);
@@ -409,13 +449,26 @@ impl Patcher {
     /// Reads `bank` again with a write request: the probe checks the struct
     /// against `sysfs` (what the first read showed) and, for `Some(new)`,
     /// changes `flags` from `sysfs.flags` to `new`.
-    fn write(
+    ///
+    /// No write is asked for once amdgpu has gone since the pass began: the
+    /// records this pass keeps belong to the KFD instance it began on. (A
+    /// file of a newer instance was opened after the going, so its read
+    /// sees the moved epoch here.)
+    pub(crate) fn write(
         &mut self,
         bank: &OpenBank,
         attr: usize,
         sysfs: &MemBankProps,
         new: Option<u32>,
     ) -> Result<(), Refusal> {
+        if epoch_of(&hook_stats()) != self.pass.epoch {
+            self.pass.sight.unidentified = true;
+            return Err(Refusal::KfdChanged);
+        }
+        if self.config.write_delay_ms != 0 {
+            // Test only: a window between the two reads of a bank.
+            fsleep(Delta::from_millis(i64::from(self.config.write_delay_ms)));
+        }
         let request = Request::Write {
             attr,
             expect: *sysfs,
@@ -424,8 +477,16 @@ impl Patcher {
         };
         // The text `mem_show` printed after the write is not needed: what
         // the probe did is the result, even if the read failed afterwards.
-        let BankRead { served, .. } = read_bank(&bank.file, request, &mut self.scratch);
+        let BankRead { served, text } = read_bank(&bank.file, request, &mut self.scratch);
         match served {
+            // The file was removed since the first read: kernfs refuses the
+            // read before `show()` (no probe could run). The bank went away,
+            // not the probe.
+            None if matches!(text, Err(FileError::Read(e)) if e == ENODEV) => {
+                self.pass.sight.unidentified = true;
+                self.pass.vanished = true;
+                Err(Refusal::Vanished)
+            }
             None => Err(self.probe_did_not_run()),
             Some(served) => {
                 self.probe_ran();
@@ -440,7 +501,7 @@ impl Patcher {
     /// Handles one selected bank in a patch pass; returns what happened.
     fn visit(
         &mut self,
-        device_id: u16,
+        node: SelectedNode,
         at: BankRef,
         bank: &OpenBank,
         sysfs: &MemBankProps,
@@ -449,22 +510,17 @@ impl Patcher {
         if action == BankAction::Skip {
             return Ok(Outcome::Ignored);
         }
+        let device_id = node.device_id;
         let attr = match self.identify(bank) {
             Ok(attr) => attr,
             Err(refusal) => {
-                let pass = self.pass.id;
-                for record in self.records.iter_mut() {
-                    if record.device_id == device_id
-                        && record.at.heap_type == sysfs.heap_type
-                        && record.size_in_bytes == sysfs.size_in_bytes
-                    {
-                        record.maybe_seen = pass;
-                    }
-                }
+                self.records
+                    .maybe_seen(node.gpu_id, sysfs.heap_type, sysfs.size_in_bytes, self.pass.id);
                 return Err(refusal);
             }
         };
-        let known = self.find_record(attr, sysfs);
+        let id = self.identity(node, attr, sysfs);
+        let known = self.records.find(&id);
         if let Some(record) = known.and_then(|i| self.records.get_mut(i)) {
             // Ours, from an earlier pass: the node may have a new index.
             record.at = at;
@@ -474,7 +530,7 @@ impl Patcher {
             (BankAction::Skip, _) => return Ok(Outcome::Ignored),
             (BankAction::AlreadySet, Some(_)) => return Ok(Outcome::Kept),
             (BankAction::AlreadySet, None) if self.config.adopt && !self.config.dry_run => {
-                return self.adopt(device_id, at, attr, sysfs);
+                return self.adopt(device_id, at, id, sysfs);
             }
             (BankAction::AlreadySet, None) => {
                 self.counters.already_set += 1;
@@ -501,7 +557,7 @@ impl Patcher {
         if known.is_none() {
             // Room for the record first: once the bit is written, the record
             // that lets unload clear it must never fail to be kept.
-            self.records.reserve(1, GFP_KERNEL)?;
+            self.records.reserve_one()?;
         }
         self.write(bank, attr, sysfs, Some(after))?;
         let written = now_ns();
@@ -509,17 +565,19 @@ impl Patcher {
         match known.and_then(|i| self.records.get_mut(i)) {
             // Someone cleared our bit; it is set again and still ours.
             Some(record) => record.bits |= bits,
-            None => self.keep(PatchRecord {
-                device_id,
-                at,
-                attr,
-                size_in_bytes: sysfs.size_in_bytes,
-                before,
-                bits,
-                seen: self.pass.id,
-                maybe_seen: 0,
-                not_restored: None,
-            }),
+            None => self.records.keep(
+                PatchRecord {
+                    device_id,
+                    id,
+                    at,
+                    before,
+                    bits,
+                    seen: self.pass.id,
+                    maybe_seen: 0,
+                    not_restored: None,
+                },
+                &self.config,
+            ),
         }
         self.counters.patched += 1;
         self.pass.patched = true;
@@ -533,41 +591,28 @@ impl Patcher {
         Ok(Outcome::Patched)
     }
 
-    /// Keeps a record, in the room reserved before its bit was written.
-    fn keep(&mut self, record: PatchRecord) {
-        if let Err(kernel::alloc::kvec::PushError(record)) =
-            self.records.push_within_capacity(record)
-        {
-            // Not reachable after `reserve`. The bit stays set: say so.
-            warn(NotRestored {
-                device_id: record.device_id,
-                at: record.at,
-                reason: &Refusal::NoMemory,
-                hint: Some(&self.config),
-            });
-        }
-    }
-
     /// With `adopt=1`: takes a bit already set as the module's own.
     fn adopt(
         &mut self,
         device_id: u16,
         at: BankRef,
-        attr: usize,
+        id: BankIdentity,
         sysfs: &MemBankProps,
     ) -> Result<Outcome, Refusal> {
-        self.records.reserve(1, GFP_KERNEL)?;
-        self.keep(PatchRecord {
-            device_id,
-            at,
-            attr,
-            size_in_bytes: sysfs.size_in_bytes,
-            before: sysfs.flags & !HOT_PLUGGABLE,
-            bits: HOT_PLUGGABLE,
-            seen: self.pass.id,
-            maybe_seen: 0,
-            not_restored: None,
-        });
+        self.records.reserve_one()?;
+        self.records.keep(
+            PatchRecord {
+                device_id,
+                id,
+                at,
+                before: sysfs.flags & !HOT_PLUGGABLE,
+                bits: HOT_PLUGGABLE,
+                seen: self.pass.id,
+                maybe_seen: 0,
+                not_restored: None,
+            },
+            &self.config,
+        );
         self.counters.adopted += 1;
         info(Adopted {
             device_id,
@@ -575,114 +620,6 @@ impl Patcher {
             flags: sysfs.flags,
         });
         Ok(Outcome::Kept)
-    }
-
-    /// Clears the bits this module set: walks the topology, finds each
-    /// patched bank again by identity and clears its bits through the probe.
-    /// While KFD is adding or removing a node (its sysfs tree is rebuilt) it
-    /// waits and walks again, for a bounded time. What it cannot write is
-    /// reported with a warning. Logs every bank and a summary.
-    pub(crate) fn restore_all(&mut self, mount: &SysfsMount, buf: &mut [u8]) {
-        const ATTEMPTS: u32 = 50;
-        const WAIT_MS: i64 = 100;
-        let config = self.config;
-        for _ in 0..ATTEMPTS {
-            if self.records.is_empty() {
-                break;
-            }
-            let hooks = hook_stats();
-            if !hooks.kfd_live {
-                break;
-            }
-            if hooks.topology.changing {
-                fsleep(Delta::from_millis(WAIT_MS));
-                continue;
-            }
-            self.begin_pass(None, Mode::Restore, false);
-            walk::walk(&mut KfdSysfs { mount }, &config, buf, self);
-            if stable(hooks.topology, hook_stats().topology) {
-                // A whole pass on a stable topology: what it could not
-                // restore now, it cannot by waiting.
-                break;
-            }
-        }
-        let kfd_live = hook_stats().kfd_live;
-        for record in self.records.drain_all() {
-            let reason = match record.not_restored {
-                _ if !kfd_live => Refusal::NoKfd,
-                Some(reason) => reason,
-                None => Refusal::BankGone,
-            };
-            self.unloaded.not_restored += 1;
-            warn(NotRestored {
-                device_id: record.device_id,
-                at: record.at,
-                reason: &reason,
-                hint: reason.leaves_bit_set().then_some(&config),
-            });
-        }
-        info(Unloaded { ..self.unloaded });
-    }
-
-    /// In a restore walk: clears the recorded bits of this bank, if it is
-    /// one the module patched.
-    fn restore_bank(
-        &mut self,
-        at: BankRef,
-        bank: &OpenBank,
-        sysfs: &MemBankProps,
-    ) -> Result<Outcome, Refusal> {
-        let Some(attr) = bank.attr else {
-            // Not identified: every record not yet restored may be this one.
-            let why = self.probe_did_not_run();
-            for record in self.records.iter_mut() {
-                record.not_restored = Some(why);
-            }
-            return Err(why);
-        };
-        self.probe_ran();
-        let Some(index) = self.find_record(attr, sysfs) else {
-            return Ok(Outcome::Ignored);
-        };
-        let Some(record) = self.records.get(index) else {
-            return Ok(Outcome::Ignored);
-        };
-        let (device_id, bits) = (record.device_id, record.bits);
-        let plan = restore::plan(sysfs.flags, bits);
-        if let Restore::Clear { after, .. } = plan {
-            if let Err(reason) = self.write(bank, attr, sysfs, Some(after)) {
-                // Kept for another attempt; reported if none succeeds.
-                if let Some(record) = self.records.get_mut(index) {
-                    record.at = at;
-                    record.not_restored = Some(reason);
-                }
-                return Err(reason);
-            }
-        }
-        // Done with this bank: it no longer holds a bit of ours.
-        let _ = self.records.remove(index);
-        match plan {
-            Restore::Clear { before, after } => {
-                self.unloaded.restored += 1;
-                self.counters.restored += 1;
-                info(Restored {
-                    device_id,
-                    at,
-                    before,
-                    after,
-                });
-            }
-            Restore::AlreadyClear => {
-                self.unloaded.not_restored += 1;
-                info(NotRestored {
-                    device_id,
-                    at,
-                    reason: &"the bit was already cleared by someone else",
-                    hint: None,
-                });
-            }
-        }
-        Ok(Outcome::Ignored)
     }
 
     /// Where the module stands, for the status file.
@@ -731,22 +668,18 @@ impl Patcher {
     }
 }
 
-/// Whether `record`, not seen by `pass` on a stable topology, is gone
-/// (`restore::forgettable`); its path is looked up only when that decides.
-fn forgettable(record: &PatchRecord, pass: &Pass, mount: &SysfsMount) -> bool {
-    let sight = PassSight {
-        id: pass.id,
-        complete: pass.complete,
-        unreadable: pass.unreadable,
-    };
-    restore::forgettable(record.seen, record.maybe_seen, sight, || {
+/// Whether `record`, not met by `pass`, is gone (`pass::forgettable`); its
+/// path is looked up only when that decides.
+fn forgettable(record: &PatchRecord, pass: PassSight, mount: &SysfsMount) -> bool {
+    pass::forgettable(record.seen, record.maybe_seen, pass, || {
         topology_path(record.at.node, Some(record.at.bank))
             .is_ok_and(|path| matches!(SysfsFile::open(mount, &path), Ok(None)))
     })
 }
 
-/// Whether the topology stayed the same from `before` to `after`.
-fn stable(before: TopologyGen, after: TopologyGen) -> bool {
+/// Whether the topology stayed the same from `before` to `after`, as the
+/// hooks saw it.
+pub(crate) fn stable(before: TopologyGen, after: TopologyGen) -> bool {
     !before.changing && !after.changing && before.gen == after.gen
 }
 
@@ -760,15 +693,15 @@ fn current_flags(mount: &SysfsMount, at: BankRef, buf: &mut [u8]) -> Option<u32>
 impl Visitor<KfdSysfs<'_>> for Patcher {
     fn bank(
         &mut self,
-        device_id: u16,
+        node: SelectedNode,
         at: BankRef,
         bank: OpenBank,
         sysfs: &MemBankProps,
         action: BankAction,
     ) -> Outcome {
         let done = match self.mode {
-            Mode::Patch => self.visit(device_id, at, &bank, sysfs, action),
-            Mode::Restore => self.restore_bank(at, &bank, sysfs),
+            Mode::Patch => self.visit(node, at, &bank, sysfs, action),
+            Mode::Restore => self.restore_bank(node, at, &bank, sysfs),
         };
         match done {
             Ok(outcome) => outcome,
@@ -781,7 +714,7 @@ impl Visitor<KfdSysfs<'_>> for Patcher {
                     reason,
                     Refusal::WriteProbeNotRun | Refusal::WriteProbeLeftOut
                 );
-                self.log_refusal(at.node, Some(at.bank), &reason, repeated);
+                self.log_refusal(at.node, Some(at.bank), &reason, repeated, reason.transient());
                 Outcome::Refused
             }
         }
@@ -789,21 +722,23 @@ impl Visitor<KfdSysfs<'_>> for Patcher {
 
     fn refused(&mut self, node: u32, bank: Option<u32>, reason: &dyn fmt::Display) {
         // A node or bank that could not be read: the pass did not see all.
-        self.pass.complete = false;
-        self.pass.unreadable = true;
-        self.log_refusal(node, bank, reason, false);
+        self.pass.sight.unreadable = true;
+        self.log_refusal(node, bank, reason, false, false);
     }
 }
 
 impl Patcher {
     /// Counts and records a refusal, and logs it unless this is a retry
-    /// pass and the refusal is one the pass that began the retries logged.
+    /// pass and the refusal is one the pass that began the retries logged;
+    /// at info level when it is `transient` (the next walk settles it),
+    /// else as a warning.
     fn log_refusal(
         &mut self,
         node: u32,
         bank: Option<u32>,
         reason: &dyn fmt::Display,
         repeated_on_retry: bool,
+        transient: bool,
     ) {
         self.counters.refused += 1;
         let line = Refused {
@@ -813,7 +748,12 @@ impl Patcher {
             reason,
         };
         self.note_error(&line);
-        if !(self.pass.quiet && repeated_on_retry) {
+        if self.pass.quiet && repeated_on_retry {
+            return;
+        }
+        if transient {
+            info(line);
+        } else {
             warn(line);
         }
     }

@@ -114,13 +114,16 @@ mod kfd_layout;
 mod kfd_mem;
 mod logic;
 mod patcher;
+mod records;
+mod restore;
 mod sysfs_file;
 
-use kfd_hooks::{hook_stats, retry_in, KfdHooks, ProbeError, Start};
-use logic::messages::{BadParam, HooksFailed, ParamsLine, Trigger, Waiting};
+use kfd_hooks::{hook_stats, retry_in, HookStats, KfdHooks, ProbeError, Start};
+use logic::messages::{AmdgpuBuiltIn, BadParam, HooksFailed, ParamsLine, Trigger, Waiting};
+use logic::restore::GoneBecause;
 use logic::rules::{Config, ParamError, RawParams};
 use patcher::{error, info, warn, Patcher, TEXT_BUF_LEN};
-use sysfs_file::{module_state_path, SysfsFile, SysfsMount};
+use sysfs_file::{module_file_path, module_state_path, SysfsFile, SysfsMount};
 
 module! {
     type: Rdna1Fg,
@@ -159,7 +162,15 @@ module! {
         },
         test_delay_ms: u32 {
             default: 0,
-            description: "Test only: each pass of the topology work waits this long (0..10000 ms) in its middle",
+            description: "Test only: each pass of the topology work waits this long (0..30000 ms) in its middle",
+        },
+        test_write_delay_ms: u32 {
+            default: 0,
+            description: "Test only: waits this long (0..30000 ms) between a bank's two reads",
+        },
+        test_fail_restore_read: u32 {
+            default: 0,
+            description: "Test only: 1 fails every bank read of the restore at unload (-ENOMEM)",
         },
     },
 }
@@ -255,14 +266,21 @@ impl Shared {
         }
         let delay_ms = state.patcher.config().delay_ms;
         if delay_ms != 0 {
-            // Test only: a long pass, decided on what the hooks said before
-            // it (amdgpu may go, the module may be unloaded meanwhile).
+            // Test only: a long pass, whose trigger was decided on what the
+            // hooks said before it (amdgpu may go and come back, the module
+            // may be unloaded meanwhile).
             fsleep(Delta::from_millis(i64::from(delay_ms)));
         }
+        // What the walk acts on is what the hooks say now: which instance
+        // of KFD is live, if any.
+        let hooks = HookStats {
+            trigger: hooks.trigger,
+            ..hook_stats()
+        };
         if !hooks.kfd_live {
             state
                 .patcher
-                .forget_all("KFD's topology was freed (amdgpu unloaded)");
+                .forget_all(&GoneBecause::KfdUnloaded);
             return;
         }
         if let Some(ms) = state
@@ -271,6 +289,18 @@ impl Shared {
         {
             retry_in(ms);
         }
+    }
+
+    /// Whether amdgpu is built into the kernel: `/sys/module/amdgpu`
+    /// exists (the kernel makes it for a built-in driver with parameters,
+    /// which amdgpu has) without the `initstate` every loadable module's
+    /// directory has, from its first moment to its last.
+    fn amdgpu_built_in(&self) -> bool {
+        let exists = |file| {
+            module_file_path("amdgpu", file)
+                .is_ok_and(|path| matches!(SysfsFile::open(&self.mount, &path), Ok(Some(_))))
+        };
+        exists("uevent") && !exists("initstate")
     }
 
     /// Whether amdgpu is loaded and live, as `/sys/module/amdgpu` says.
@@ -363,6 +393,8 @@ impl kernel::Module for Rdna1Fg {
             test_no_write_probe: param(module_parameters::test_no_write_probe.value()),
             test_fail_probe: param(module_parameters::test_fail_probe.value()),
             test_delay_ms: param(module_parameters::test_delay_ms.value()),
+            test_write_delay_ms: param(module_parameters::test_write_delay_ms.value()),
+            test_fail_restore_read: param(module_parameters::test_fail_restore_read.value()),
         };
         let (layout, source) = kfd_layout::build_tree_layout();
         let config = match Config::from_params_on(raw, layout, source) {
@@ -420,6 +452,13 @@ impl kernel::Module for Rdna1Fg {
                     return Err(e.error);
                 }
                 hooks.run_now();
+            }
+            // No module notifier fires for a built-in amdgpu, and its
+            // functions are not "amdgpu:..." symbols: the module would wait
+            // for ever.
+            Start::NotFound if shared.amdgpu_built_in() => {
+                error(AmdgpuBuiltIn);
+                return Err(ENODEV);
             }
             Start::NotFound => {
                 // The first pass comes when amdgpu goes live.

@@ -37,11 +37,32 @@ pub(crate) fn topology_path(node: u32, bank: Option<u32>) -> Result<SysfsPath, F
     Ok(path)
 }
 
+/// Path of a file of KFD's topology directory (`generation_id`), relative
+/// to the root of sysfs.
+pub(crate) fn topology_file_path(name: &str) -> Result<SysfsPath, FileError> {
+    let mut path = SysfsPath::new();
+    write!(path, "{TOPOLOGY_IN_SYSFS}/{name}").map_err(|_| FileError::PathTooLong)?;
+    Ok(path)
+}
+
+/// Path of a file of `nodes/<node>` (`gpu_id`), relative to the root of sysfs.
+pub(crate) fn node_file_path(node: u32, name: &str) -> Result<SysfsPath, FileError> {
+    let mut path = SysfsPath::new();
+    write!(path, "{TOPOLOGY_IN_SYSFS}/nodes/{node}/{name}").map_err(|_| FileError::PathTooLong)?;
+    Ok(path)
+}
+
+/// Path of a file of `module/<name>/` (`initstate`, `uevent`), relative to
+/// the root of sysfs.
+pub(crate) fn module_file_path(name: &str, file: &str) -> Result<SysfsPath, FileError> {
+    let mut path = SysfsPath::new();
+    write!(path, "module/{name}/{file}").map_err(|_| FileError::PathTooLong)?;
+    Ok(path)
+}
+
 /// Path of `module/<name>/initstate`, relative to the root of sysfs.
 pub(crate) fn module_state_path(name: &str) -> Result<SysfsPath, FileError> {
-    let mut path = SysfsPath::new();
-    write!(path, "module/{name}/initstate").map_err(|_| FileError::PathTooLong)?;
-    Ok(path)
+    module_file_path(name, "initstate")
 }
 
 /// Why a sysfs file could not be used.

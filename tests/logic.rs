@@ -82,7 +82,8 @@ fn node_properties_parse_ids() {
         NodeProps::parse(text).unwrap(),
         NodeProps {
             vendor_id: 0x1002,
-            device_id: 0x731F
+            device_id: 0x731F,
+            mem_banks_count: None,
         }
     );
     assert_eq!(find_u64(text, "location_id"), Ok(768));
@@ -176,11 +177,41 @@ fn test_settings_are_bounded_and_shown_in_the_parameters_line() {
         err.to_string(),
         "invalid test_fail_probe=5: use 0 (none) or a probe 1..4"
     );
-    let err = Config::from_params(with(0, 10_001)).unwrap_err();
-    assert_eq!(err, ParamError::DelayTooLong(10_001));
+    let err = Config::from_params(with(0, 30_001)).unwrap_err();
+    assert_eq!(err, ParamError::DelayTooLong(30_001));
     assert_eq!(
         err.to_string(),
-        "invalid test_delay_ms=10001: at most 10000"
+        "invalid test_delay_ms=30001: at most 30000"
+    );
+    let unload = RawParams {
+        test_write_delay_ms: 30_000,
+        test_fail_restore_read: 1,
+        ..raw(0, 1, 0)
+    };
+    let c = Config::from_params(unload).unwrap();
+    assert_eq!((c.write_delay_ms, c.fail_restore_reads), (30_000, true));
+    assert_eq!(
+        ParamsLine(&c).to_string(),
+        "KFD: RDNA1 rule: device_id=0x0 heap_mask=0x1 (SYSTEM) dry_run=0 \
+         test_write_delay_ms=30000 (test setting) test_fail_restore_read=1 (test setting)"
+    );
+    let err = Config::from_params(RawParams {
+        test_write_delay_ms: 30_001,
+        ..raw(0, 1, 0)
+    })
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid test_write_delay_ms=30001: at most 30000"
+    );
+    let err = Config::from_params(RawParams {
+        test_fail_restore_read: 2,
+        ..raw(0, 1, 0)
+    })
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid test_fail_restore_read=2: use 0 or 1"
     );
 }
 
@@ -390,6 +421,7 @@ fn every_line_matches_the_users_grep() {
             kept: 0,
             already_set: 0,
             refused: 0,
+            short_nodes: 0,
         },
         dry_run: false,
     };
@@ -461,7 +493,7 @@ fn lifecycle_lines_match_the_users_grep() {
     let forgotten = Forgotten {
         device_id: 0,
         at,
-        reason: "KFD's topology was freed (amdgpu unloaded)",
+        reason: &rdna1_fg::logic::restore::GoneBecause::KfdUnloaded,
     };
     assert_eq!(
         forgotten.to_string(),
@@ -616,44 +648,246 @@ fn the_tools_status_fixture_is_the_modules_format() {
 }
 
 mod forgetting {
-    use rdna1_fg::logic::restore::{forgettable, PassSight};
+    use rdna1_fg::logic::pass::{forgettable, PassSight, WalkSight};
 
     const PASS: u64 = 7;
 
-    fn pass(complete: bool, unreadable: bool) -> PassSight {
-        PassSight {
-            id: PASS,
-            complete,
-            unreadable,
+    /// A walk of one unchanging topology that read and identified all.
+    fn complete() -> WalkSight {
+        WalkSight {
+            generation_before: Some(3),
+            generation_after: Some(3),
+            hooks_stable: true,
+            ..WalkSight::default()
         }
+    }
+
+    fn pass(walk: WalkSight) -> PassSight {
+        PassSight { id: PASS, walk }
     }
 
     #[test]
     fn a_bank_seen_in_the_pass_is_kept() {
-        assert!(!forgettable(PASS, 0, pass(true, false), || true));
-        assert!(!forgettable(PASS, PASS, pass(false, false), || true));
+        assert!(!forgettable(PASS, 0, pass(complete()), || true));
+        let unidentified = WalkSight {
+            unidentified: true,
+            ..complete()
+        };
+        assert!(!forgettable(PASS, PASS, pass(unidentified), || true));
     }
 
     #[test]
     fn a_complete_pass_forgets_what_it_did_not_see_without_looking() {
-        assert!(forgettable(6, 0, pass(true, false), || panic!("no lookup")));
+        assert!(forgettable(6, 0, pass(complete()), || panic!("no lookup")));
     }
 
     #[test]
-    fn an_incomplete_pass_forgets_a_bank_whose_path_is_gone() {
-        assert!(forgettable(6, 0, pass(false, false), || true));
-        assert!(!forgettable(6, 0, pass(false, false), || false));
+    fn an_unidentified_bank_elsewhere_leaves_the_path_to_decide() {
+        let walk = WalkSight {
+            unidentified: true,
+            ..complete()
+        };
+        assert!(forgettable(6, 0, pass(walk), || true));
+        assert!(!forgettable(6, 0, pass(walk), || false));
     }
 
     #[test]
     fn an_unidentified_bank_like_it_keeps_the_record() {
         // The probe did not run for a bank with the record's device, heap
         // type and size: it may be this bank, renumbered.
-        assert!(!forgettable(6, PASS, pass(false, false), || true));
+        let walk = WalkSight {
+            unidentified: true,
+            ..complete()
+        };
+        assert!(!forgettable(6, PASS, pass(walk), || true));
     }
 
     #[test]
     fn an_unreadable_node_keeps_every_record() {
-        assert!(!forgettable(6, 0, pass(false, true), || true));
+        let walk = WalkSight {
+            unreadable: true,
+            ..complete()
+        };
+        assert!(!forgettable(6, 0, pass(walk), || true));
+    }
+
+    #[test]
+    fn a_node_short_of_banks_keeps_every_record() {
+        // A bank gone mid-walk: the walk stopped at the gap, and the banks
+        // after it (renumbered or not) were not looked at.
+        let walk = WalkSight {
+            short_nodes: 1,
+            ..complete()
+        };
+        assert!(!forgettable(6, 0, pass(walk), || true));
+    }
+
+    #[test]
+    fn a_moved_generation_keeps_every_record() {
+        let walk = WalkSight {
+            generation_after: Some(4),
+            ..complete()
+        };
+        assert!(!forgettable(6, 0, pass(walk), || true));
+        let unknown = WalkSight {
+            generation_before: None,
+            ..complete()
+        };
+        assert!(!forgettable(6, 0, pass(unknown), || true));
+    }
+
+    #[test]
+    fn a_change_the_hooks_saw_keeps_every_record_even_when_kfd_generation_did_not_move() {
+        // KFD moves generation_id only after rebuilding sysfs on an add: a
+        // walk inside the rebuild reads the same generation twice.
+        let walk = WalkSight {
+            hooks_stable: false,
+            ..complete()
+        };
+        assert!(!forgettable(6, 0, pass(walk), || true));
+    }
+}
+
+mod completeness {
+    use rdna1_fg::logic::pass::{Incomplete, WalkSight};
+
+    fn complete() -> WalkSight {
+        WalkSight {
+            generation_before: Some(3),
+            generation_after: Some(3),
+            hooks_stable: true,
+            ..WalkSight::default()
+        }
+    }
+
+    #[test]
+    fn only_a_full_walk_of_an_unchanging_topology_is_complete() {
+        assert_eq!(complete().complete(), Ok(()));
+        let cases = [
+            (
+                WalkSight {
+                    generation_after: None,
+                    ..complete()
+                },
+                Incomplete::GenerationUnknown,
+            ),
+            (
+                WalkSight {
+                    generation_after: Some(5),
+                    ..complete()
+                },
+                Incomplete::GenerationMoved,
+            ),
+            (
+                WalkSight {
+                    hooks_stable: false,
+                    ..complete()
+                },
+                Incomplete::HooksSawChange,
+            ),
+            (
+                WalkSight {
+                    unreadable: true,
+                    ..complete()
+                },
+                Incomplete::Unreadable,
+            ),
+            (
+                WalkSight {
+                    unidentified: true,
+                    ..complete()
+                },
+                Incomplete::Unidentified,
+            ),
+            (
+                WalkSight {
+                    short_nodes: 2,
+                    ..complete()
+                },
+                Incomplete::BanksMissing,
+            ),
+        ];
+        for (walk, why) in cases {
+            assert_eq!(walk.complete(), Err(why), "{walk:?}");
+            assert_eq!(
+                walk.stable(),
+                !why.topology_changed() && why != Incomplete::GenerationUnknown
+            );
+        }
+    }
+
+    #[test]
+    fn a_change_is_reported_before_what_it_caused() {
+        let walk = WalkSight {
+            generation_after: Some(4),
+            unreadable: true,
+            short_nodes: 1,
+            ..complete()
+        };
+        assert_eq!(walk.complete(), Err(Incomplete::GenerationMoved));
+    }
+}
+
+mod epochs {
+    use rdna1_fg::logic::pass::{outdated, KfdEpoch};
+
+    #[test]
+    fn a_going_or_a_shutdown_since_the_patch_outdates_a_record() {
+        let made = KfdEpoch::from_counts(1, 1);
+        assert!(!outdated(made, KfdEpoch::from_counts(1, 1)));
+        // amdgpu unloaded and loaded again between two passes: its exit
+        // (kfd_topology_shutdown) and its GOING both count.
+        assert!(outdated(made, KfdEpoch::from_counts(2, 2)));
+        // A GOING whose shutdown probe missed still counts.
+        assert!(outdated(made, KfdEpoch::from_counts(1, 2)));
+    }
+}
+
+mod unload_report {
+    use rdna1_fg::logic::pass::Incomplete;
+    use rdna1_fg::logic::restore::{unrestored, GoneBecause, StillSetBecause, Unrestored};
+
+    #[test]
+    fn gone_only_on_proof() {
+        assert_eq!(
+            unrestored::<&str>(None, Some(Ok(())), true, false),
+            Unrestored::Gone(GoneBecause::NotInTopology)
+        );
+        assert_eq!(
+            unrestored::<&str>(None, None, false, false),
+            Unrestored::Gone(GoneBecause::KfdUnloaded)
+        );
+        assert_eq!(
+            unrestored::<&str>(None, Some(Err(Incomplete::Unreadable)), true, true),
+            Unrestored::Gone(GoneBecause::AmdgpuReloaded)
+        );
+    }
+
+    #[test]
+    fn a_failed_read_at_unload_is_not_restored_not_gone() {
+        assert_eq!(
+            unrestored::<&str>(None, Some(Err(Incomplete::Unreadable)), true, false),
+            Unrestored::MaybeStillSet(StillSetBecause::WalkIncomplete(Incomplete::Unreadable))
+        );
+    }
+
+    #[test]
+    fn a_topology_that_never_settles_is_not_restored_not_gone() {
+        assert_eq!(
+            unrestored::<&str>(None, None, true, false),
+            Unrestored::MaybeStillSet(StillSetBecause::NoWalk)
+        );
+        assert_eq!(
+            unrestored::<&str>(None, Some(Err(Incomplete::GenerationMoved)), true, false),
+            Unrestored::MaybeStillSet(StillSetBecause::WalkIncomplete(Incomplete::GenerationMoved))
+        );
+    }
+
+    #[test]
+    fn a_refused_write_is_reported_with_its_reason() {
+        assert_eq!(
+            unrestored(Some("layout"), Some(Ok(())), true, false),
+            Unrestored::MaybeStillSet(StillSetBecause::WriteRefused("layout"))
+        );
     }
 }

@@ -7,7 +7,7 @@ use rdna1_fg::logic::messages::{BankRef, Tally};
 use rdna1_fg::logic::props::MemBankProps;
 use rdna1_fg::logic::restore::{self, Restore};
 use rdna1_fg::logic::rules::{BankAction, Config, RawParams};
-use rdna1_fg::logic::walk::{walk, Outcome, Topology, Visitor};
+use rdna1_fg::logic::walk::{walk, Outcome, SelectedNode, Topology, Visitor};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -102,7 +102,7 @@ struct Loader {
 impl Visitor<Model> for Loader {
     fn bank(
         &mut self,
-        _: u16,
+        _: SelectedNode,
         at: BankRef,
         handle: (usize, usize),
         _: &MemBankProps,
@@ -173,7 +173,8 @@ fn rx5700xt_gpu_bank_is_patched_and_restored() {
             patched: 1,
             kept: 0,
             already_set: 0,
-            refused: 0
+            refused: 0,
+            short_nodes: 0,
         }
     );
     assert_eq!(model.flags(1, 0), 1);
@@ -186,6 +187,24 @@ fn rx5700xt_gpu_bank_is_patched_and_restored() {
         }]
     );
     assert_eq!(model.flags(1, 0), 0);
+}
+
+#[test]
+fn a_bank_gone_mid_walk_leaves_its_node_short() {
+    // KFD removed node 1's bank after the walk read the node's
+    // mem_banks_count: the walk meets no bank 0 and says the node is short,
+    // which makes the pass incomplete (logic::pass).
+    let mut model = Model::load("navi10-rx5700xt");
+    model.nodes[1].1.clear();
+    let (tally, _) = load(&mut model, &config(0x731F, DEFAULT_HEAP_MASK));
+    assert_eq!(
+        (tally.matched_nodes, tally.patched, tally.short_nodes),
+        (1, 0, 1)
+    );
+    // Every bank there: not short.
+    let mut model = Model::load("navi10-and-navi21");
+    let (tally, _) = load(&mut model, &config(0x731F, DEFAULT_HEAP_MASK));
+    assert_eq!(tally.short_nodes, 0);
 }
 
 #[test]

@@ -63,6 +63,16 @@ impl fmt::Display for ParamsLine<'_> {
         if c.delay_ms != 0 {
             write!(f, " test_delay_ms={} (test setting)", c.delay_ms)?;
         }
+        if c.write_delay_ms != 0 {
+            write!(
+                f,
+                " test_write_delay_ms={} (test setting)",
+                c.write_delay_ms
+            )?;
+        }
+        if c.fail_restore_reads {
+            f.write_str(" test_fail_restore_read=1 (test setting)")?;
+        }
         Ok(())
     }
 }
@@ -293,6 +303,9 @@ pub struct Tally {
     pub already_set: u32,
     /// Banks refused.
     pub refused: u32,
+    /// Matching nodes where fewer banks were met than their
+    /// `mem_banks_count` says (not printed: the pass's completeness).
+    pub short_nodes: u32,
 }
 
 /// End of a pass: `KFD: RDNA1 rule: 1 bank(s) patched, 0 already set, 0 refused`.
@@ -359,7 +372,7 @@ pub struct Forgotten<'a> {
     /// The bank, as last seen.
     pub at: BankRef,
     /// Why it is forgotten.
-    pub reason: &'a str,
+    pub reason: &'a dyn fmt::Display,
 }
 
 impl fmt::Display for Forgotten<'_> {
@@ -369,6 +382,15 @@ impl fmt::Display for Forgotten<'_> {
             "KFD: RDNA1 0x{:x}: {} forgotten ({}): nothing to restore",
             self.device_id, self.at, self.reason
         )
+    }
+}
+
+/// amdgpu is built into the kernel: not supported, the module refuses to load.
+pub struct AmdgpuBuiltIn;
+
+impl fmt::Display for AmdgpuBuiltIn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("KFD: RDNA1 rule: amdgpu is built into this kernel (CONFIG_DRM_AMDGPU=y): rdna1_fg follows amdgpu as a module (CONFIG_DRM_AMDGPU=m), as distribution kernels build it; not loaded")
     }
 }
 

@@ -13,7 +13,8 @@
 //! - [`props`]: parsing of KFD sysfs `properties` text.
 //! - [`rules`]: module parameters and the per-node/per-bank decision.
 //! - [`layout`]: the assumed `struct kfd_mem_properties` layout and its check.
-//! - [`restore`]: what unload writes back.
+//! - [`pass`]: what a walk proves, and which records it may forget.
+//! - [`restore`]: what unload writes back, and what it reports.
 //! - [`walk`]: the topology walk over any [`walk::Topology`] source.
 //! - [`messages`]: the text of every log line.
 //! - [`status`]: the text of the debugfs status file.
@@ -26,6 +27,7 @@ pub mod handoff;
 pub mod heap;
 pub mod layout;
 pub mod messages;
+pub mod pass;
 pub mod props;
 pub mod restore;
 pub mod rules;

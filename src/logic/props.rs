@@ -141,6 +141,9 @@ pub struct NodeProps {
     pub vendor_id: u32,
     /// `device_id`: PCI device id (0 for a CPU-only node).
     pub device_id: u32,
+    /// `mem_banks_count`: how many `mem_banks/N` the node has (`None`: the
+    /// key is missing, as in hand-made fixtures).
+    pub mem_banks_count: Option<u32>,
 }
 
 impl NodeProps {
@@ -149,6 +152,7 @@ impl NodeProps {
         Ok(Self {
             vendor_id: find_u32(text, "vendor_id")?,
             device_id: find_u32(text, "device_id")?,
+            mem_banks_count: find_u32(text, "mem_banks_count").ok(),
         })
     }
 }

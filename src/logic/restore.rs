@@ -6,6 +6,8 @@
 //! bit that was set before). On unload it clears those bits and only those:
 //! any other bit, set by anyone at any time, stays as it is.
 
+use super::pass::Incomplete;
+
 /// The bits a patch from `before` to `after` set: what unload may clear.
 /// Bits already set in `before` are never the module's.
 pub fn bits_set(before: u32, after: u32) -> u32 {
@@ -40,42 +42,93 @@ pub fn plan(current: u32, set_by_us: u32) -> Restore {
     }
 }
 
-/// What a pass of the walk saw, for deciding which records to forget.
-#[derive(Clone, Copy, Debug)]
-pub struct PassSight {
-    /// The pass's number.
-    pub id: u64,
-    /// It read and identified every bank of the matching nodes.
-    pub complete: bool,
-    /// It could not read some node or bank at all.
-    pub unreadable: bool,
+/// Why a bank that unload did not restore is reported as it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unrestored<R> {
+    /// The bank is gone, and its bit with it: nothing was left set.
+    Gone(GoneBecause),
+    /// The bank may still be there with the bit set: the user must be told,
+    /// with the way to clear it.
+    MaybeStillSet(StillSetBecause<R>),
 }
 
-/// Whether the record of a bank, not met by `pass` on a topology that did
-/// not change during it, may be forgotten: its bank has left KFD's topology.
+/// Why a record's bank is known to be gone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GoneBecause {
+    /// KFD is not loaded: its topology was freed.
+    KfdUnloaded,
+    /// amdgpu was unloaded (and maybe loaded again) since the bank was
+    /// patched: the bank was freed with the old topology.
+    AmdgpuReloaded,
+    /// A complete walk of an unchanging topology did not meet it.
+    NotInTopology,
+}
+
+/// Why a record's bank may still hold the bit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StillSetBecause<R> {
+    /// The last walk met the bank and could not write (the refusal).
+    WriteRefused(R),
+    /// The last walk did not see everything, so the bank may be where it
+    /// did not look.
+    WalkIncomplete(Incomplete),
+    /// No walk could run: KFD's topology kept changing until the time
+    /// unload may wait ran out.
+    NoWalk,
+}
+
+/// What unload reports for a record it did not restore. `refusal`: why the
+/// last walk could not write the bank, if it met it; `last_walk`: whether
+/// the last walk was complete, `None` if none ran; `kfd_live`: KFD is
+/// loaded now; `outdated`: the record is from an earlier KFD instance
+/// ([`super::pass::outdated`]).
 ///
-/// `seen` is the last pass that identified the bank, `maybe_seen` the last
-/// pass that met a bank it could not identify but that had the record's
-/// device, heap type and size. A complete pass proves it. Otherwise the
-/// record goes only when `path_gone()` (its last known sysfs path no longer
-/// exists) and nothing the pass failed to see could have been it: after a
-/// renumbering (a GPU removed) the bank may sit at another index, where an
-/// unreadable node or an unidentified bank would hide it. A record kept too
-/// long costs memory; one forgotten too early leaves its bit set at unload.
-pub fn forgettable(
-    seen: u64,
-    maybe_seen: u64,
-    pass: PassSight,
-    path_gone: impl FnOnce() -> bool,
-) -> bool {
-    if seen == pass.id {
-        return false;
+/// A record is reported gone only when KFD is gone, or its instance is, or
+/// a complete walk did not meet it. Anything else may have left the bit
+/// set, and says so.
+pub fn unrestored<R>(
+    refusal: Option<R>,
+    last_walk: Option<Result<(), Incomplete>>,
+    kfd_live: bool,
+    outdated: bool,
+) -> Unrestored<R> {
+    if !kfd_live {
+        return Unrestored::Gone(GoneBecause::KfdUnloaded);
     }
-    if pass.complete {
-        return true;
+    if outdated {
+        return Unrestored::Gone(GoneBecause::AmdgpuReloaded);
     }
-    if pass.unreadable || maybe_seen == pass.id {
-        return false;
+    if let Some(refusal) = refusal {
+        return Unrestored::MaybeStillSet(StillSetBecause::WriteRefused(refusal));
     }
-    path_gone()
+    match last_walk {
+        None => Unrestored::MaybeStillSet(StillSetBecause::NoWalk),
+        Some(Err(why)) => Unrestored::MaybeStillSet(StillSetBecause::WalkIncomplete(why)),
+        Some(Ok(())) => Unrestored::Gone(GoneBecause::NotInTopology),
+    }
+}
+
+impl core::fmt::Display for GoneBecause {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::KfdUnloaded => "KFD's topology was freed (amdgpu unloaded)",
+            Self::AmdgpuReloaded => "amdgpu was unloaded since the bank was patched",
+            Self::NotInTopology => "no longer in KFD's topology",
+        })
+    }
+}
+
+impl<R: core::fmt::Display> core::fmt::Display for StillSetBecause<R> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::WriteRefused(refusal) => refusal.fmt(f),
+            Self::WalkIncomplete(why) => write!(
+                f,
+                "the bank was not found, but the walk did not see everything: {why}"
+            ),
+            Self::NoWalk => {
+                f.write_str("KFD's topology kept changing for as long as unload may wait")
+            }
+        }
+    }
 }

@@ -37,6 +37,14 @@ pub struct RawParams {
     /// long in its middle (after it has looked at the hooks, before it walks
     /// the topology), to widen the windows the fault tests aim at.
     pub test_delay_ms: u32,
+    /// `test_write_delay_ms`: test only; waits this long between the read
+    /// of a bank that shows it and the read that writes it, to widen the
+    /// window in which KFD may rebuild its topology between the two.
+    pub test_write_delay_ms: u32,
+    /// `test_fail_restore_read`: test only; 1 makes every bank read of the
+    /// restore at unload fail (`-ENOMEM`, as a seq_file buffer that could
+    /// not be allocated).
+    pub test_fail_restore_read: u32,
 }
 
 impl Default for RawParams {
@@ -51,6 +59,8 @@ impl Default for RawParams {
             test_no_write_probe: 0,
             test_fail_probe: 0,
             test_delay_ms: 0,
+            test_write_delay_ms: 0,
+            test_fail_restore_read: 0,
         }
     }
 }
@@ -80,10 +90,14 @@ pub enum ParamError {
     FailProbeOutOfRange(u32),
     /// `test_delay_ms` is above [`MAX_TEST_DELAY_MS`].
     DelayTooLong(u32),
+    /// `test_write_delay_ms` is above [`MAX_TEST_DELAY_MS`].
+    WriteDelayTooLong(u32),
+    /// `test_fail_restore_read` is neither 0 nor 1.
+    FailRestoreReadNotBool(u32),
 }
 
 /// The longest `test_delay_ms` accepted.
-pub const MAX_TEST_DELAY_MS: u32 = 10_000;
+pub const MAX_TEST_DELAY_MS: u32 = 30_000;
 
 /// Probes `test_fail_probe` can name (1..=this).
 pub const PROBE_COUNT: u32 = 4;
@@ -118,6 +132,13 @@ impl fmt::Display for ParamError {
                 f,
                 "invalid test_delay_ms={v}: at most {MAX_TEST_DELAY_MS}"
             ),
+            Self::WriteDelayTooLong(v) => write!(
+                f,
+                "invalid test_write_delay_ms={v}: at most {MAX_TEST_DELAY_MS}"
+            ),
+            Self::FailRestoreReadNotBool(v) => {
+                write!(f, "invalid test_fail_restore_read={v}: use 0 or 1")
+            }
             Self::HeaderLayoutUnusable(l) => write!(
                 f,
                 "kfd_topology.h of the build tree puts the fields outside the struct's first {} bytes before its attribute (flags@{} attr@{}): this kernel's KFD is not supported",
@@ -156,6 +177,10 @@ pub struct Config {
     pub fail_probe: u32,
     /// Test only: the wait in the middle of each pass, in milliseconds.
     pub delay_ms: u32,
+    /// Test only: the wait between the two reads of a bank, in milliseconds.
+    pub write_delay_ms: u32,
+    /// Test only: every bank read of the restore at unload fails.
+    pub fail_restore_reads: bool,
 }
 
 impl Config {
@@ -189,6 +214,12 @@ impl Config {
         if raw.test_delay_ms > MAX_TEST_DELAY_MS {
             return Err(ParamError::DelayTooLong(raw.test_delay_ms));
         }
+        if raw.test_write_delay_ms > MAX_TEST_DELAY_MS {
+            return Err(ParamError::WriteDelayTooLong(raw.test_write_delay_ms));
+        }
+        let fail_restore_reads = flag(raw.test_fail_restore_read).ok_or(
+            ParamError::FailRestoreReadNotBool(raw.test_fail_restore_read),
+        )?;
         base.shifted(0)
             .filter(|_| base.flags % 4 == 0)
             .ok_or(ParamError::HeaderLayoutUnusable(base))?;
@@ -206,6 +237,8 @@ impl Config {
             write_probe: !no_write_probe,
             fail_probe: raw.test_fail_probe,
             delay_ms: raw.test_delay_ms,
+            write_delay_ms: raw.test_write_delay_ms,
+            fail_restore_reads,
         })
     }
 

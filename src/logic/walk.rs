@@ -42,6 +42,12 @@ pub trait Topology {
         buf: &'b mut [u8],
     ) -> Result<Option<&'b str>, Self::Error>;
 
+    /// The `gpu_id` of `nodes/<node>` (0 for a CPU node), part of a bank's
+    /// identity; `None` where the source does not have it.
+    fn gpu_id(&mut self, _node: u32, _buf: &mut [u8]) -> Option<u32> {
+        None
+    }
+
     /// Opens and reads `nodes/<node>/mem_banks/<bank>/properties` into `buf`.
     /// `Ok(None)`: no such bank.
     fn bank_properties<'b>(
@@ -67,13 +73,22 @@ pub enum Outcome {
     Ignored,
 }
 
+/// A node the rule selected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SelectedNode {
+    /// Its PCI device id.
+    pub device_id: u16,
+    /// Its `gpu_id`, where the source has it ([`Topology::gpu_id`]).
+    pub gpu_id: Option<u32>,
+}
+
 /// Acts on the banks the walk selects.
 pub trait Visitor<T: Topology> {
     /// A bank of a matching node whose heap type is enabled; `action` is
     /// [`BankAction::Patch`] or [`BankAction::AlreadySet`].
     fn bank(
         &mut self,
-        device_id: u16,
+        node: SelectedNode,
         at: BankRef,
         handle: T::Bank,
         sysfs: &MemBankProps,
@@ -86,6 +101,8 @@ pub trait Visitor<T: Topology> {
 
 /// Walks the topology; returns the counts. `tally.nodes == 0` means there is
 /// no topology at all (KFD always creates at least the CPU node 0).
+/// `tally.short_nodes` counts the matching nodes where the walk met fewer
+/// banks than the node's `mem_banks_count` (a bank gone mid-walk).
 pub fn walk<T: Topology, V: Visitor<T>>(
     topology: &mut T,
     config: &Config,
@@ -117,21 +134,36 @@ pub fn walk<T: Topology, V: Visitor<T>>(
             continue;
         }
         tally.matched_nodes += 1;
-        walk_banks(topology, config, node, buf, visitor, &mut tally);
+        let selected = SelectedNode {
+            device_id: config.device_id,
+            gpu_id: topology.gpu_id(node, buf),
+        };
+        let met = walk_banks(topology, config, selected, node, buf, visitor, &mut tally);
+        if node_props.mem_banks_count != Some(met) {
+            tally.short_nodes += 1;
+        }
     }
     tally
 }
 
+/// Walks the banks of `node`; returns how many it met (read or not), up to
+/// the first index that does not exist.
 fn walk_banks<T: Topology, V: Visitor<T>>(
     topology: &mut T,
     config: &Config,
+    selected: SelectedNode,
     node: u32,
     buf: &mut [u8],
     visitor: &mut V,
     tally: &mut Tally,
-) {
+) -> u32 {
+    let mut met = 0;
     for bank in 0..MAX_BANKS {
-        let (handle, props) = match topology.bank_properties(node, bank, buf) {
+        let found = topology.bank_properties(node, bank, buf);
+        if !matches!(found, Ok(None)) {
+            met += 1;
+        }
+        let (handle, props) = match found {
             Ok(None) => break,
             Ok(Some((handle, text))) => (handle, MemBankProps::parse(text)),
             Err(e) => {
@@ -157,7 +189,7 @@ fn walk_banks<T: Topology, V: Visitor<T>>(
             bank,
             heap_type: props.heap_type,
         };
-        match visitor.bank(config.device_id, at, handle, &props, action) {
+        match visitor.bank(selected, at, handle, &props, action) {
             Outcome::Patched => tally.patched += 1,
             Outcome::Kept => tally.kept += 1,
             Outcome::AlreadySet => tally.already_set += 1,
@@ -165,4 +197,5 @@ fn walk_banks<T: Topology, V: Visitor<T>>(
             Outcome::Ignored => {}
         }
     }
+    met
 }

@@ -33,8 +33,12 @@ extern "C" {
 ///
 /// Exists only inside the probe on KFD's `mem_show`, for the duration of
 /// that call: the memory around the attribute it was given is a live
-/// `struct kfd_mem_properties` (or, with a wrong layout, other live memory
-/// that the field-by-field check in `serve` tells apart before any write).
+/// `struct kfd_mem_properties`. With a wrong layout, the offsets before the
+/// attribute may fall outside the struct, on a neighbour that may be live
+/// or freed: every read is a nofault copy (an unmapped address is an error,
+/// not a fault), and no write is made unless all five fields read there
+/// match the text `mem_show` showed (`serve`), which a neighbour's bytes do
+/// not.
 struct LiveShow(());
 
 // SAFETY: a `LiveShow` exists only inside `mem_show` for the attribute

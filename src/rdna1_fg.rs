@@ -11,19 +11,33 @@
 //!
 //! # How a write is made safe
 //!
-//! The module never writes from its own context. It reads the bank's sysfs
-//! `properties` file; KFD's `mem_show()` prints that text from the struct,
-//! and a kprobe on `mem_show` hands the attribute KFD is showing to the
-//! module (`kfd_mem.rs`, `logic/handoff.rs`). Only for the module's own read,
-//! on its own task, and only for the attribute the previous read of the same
-//! open file showed, the probe checks the struct's fields against that text
-//! and changes `flags` with one compare and exchange. While `mem_show` runs,
+//! The write happens inside KFD's own `mem_show()`, called for a read the
+//! module makes itself, on its kworker. The module reads the bank's sysfs
+//! `properties`; KFD's `mem_show()` prints that text from the struct, and a
+//! kprobe on `mem_show` hands the attribute KFD is showing to the module
+//! (`kfd_mem.rs`, `logic/handoff.rs`). Only for the module's own read, on its
+//! own task, and only for the attribute the previous read of the same open
+//! file showed, the probe checks the struct's fields against that text and
+//! changes `flags` with one compare and exchange. While `mem_show` runs,
 //! kernfs holds an active reference on the attribute; KFD removes a node's
 //! sysfs files, which waits for those references, before it frees the
 //! node's structs (`kfd_topology_remove_device`, `kfd_topology_shutdown`).
 //! So the struct is alive during the write by KFD's own guarantee, whatever
 //! else the hooks saw or missed: a disarmed, missed or absent probe means no
 //! write, never an unsafe one.
+//!
+//! # What the module believes it owns
+//!
+//! The records of patched banks (`records.rs`) are bookkeeping, not a
+//! condition for any write, but they decide what unload clears and what it
+//! says, so they rest on what KFD publishes rather than on a hook having
+//! fired: a record carries the KFD instance it was made in (the count of
+//! amdgpu's shutdowns and goings) and is forgotten once that instance is
+//! gone; a record is forgotten as "no longer in KFD's topology" only after
+//! a walk that KFD's `generation_id`, the hooks and every node's
+//! `mem_banks_count` show to be complete (`logic/pass.rs`); and unload
+//! calls a bank gone only on such proof, else it says "not restored", with
+//! the way to clear the bit (`restore.rs`, `logic/restore.rs`).
 //!
 //! # Concurrency
 //!
@@ -33,9 +47,12 @@
 //!   topology themselves: they run the work and wait for it.
 //! - the topology work (`Shared::topology_work`): process context, on the
 //!   unbound system workqueue; one plain work item (rescans, restore) and one
-//!   delayed one (retries). Every walk, patch and restore runs here, so every
-//!   write comes from a kernel thread in the initial namespaces and root
-//!   cgroup, whoever loaded or unloaded the module.
+//!   delayed one (retries after the write probe did not run, and a walk
+//!   again soon after a bank went away between its two reads). Every walk,
+//!   patch and restore runs here, so every write is made inside KFD's
+//!   `mem_show` called for a read by this kworker, a kernel thread in the
+//!   initial namespaces and root cgroup, whoever loaded or unloaded the
+//!   module.
 //! - the probe on `mem_show` (`rdna1_fg_mem_show_hook`): atomic context, on
 //!   every task that reads a bank's `properties`. It acts only inside the
 //!   module's own read; otherwise it returns at once.
@@ -62,12 +79,22 @@
 //!   before and after its read, and by the probe inside that read, on the
 //!   same task. Every other task's `mem_show` only loads the owner.
 //! - the probe mutex (`kfd_hooks.c`): probe registration and removal, between
-//!   module init (arming the probes), the notifier, module exit and status
-//!   snapshots. Never taken in a probe.
-//! Probe handlers take no lock at all, so nothing in them can sleep on
-//! PREEMPT_RT; they use atomics and `queue_work()` only. No lock is taken on
-//! one side of the Rust/C boundary and released on the other (so nothing
-//! needs sparse's `__acquires`/`__releases`). The probe on `mem_show` must be
+//!   module init (arming the probes), the notifier and module exit; and the
+//!   probes' `nmissed` for snapshots of the hooks (`hook_stats()`), which the
+//!   work and status readers take while they hold `Shared::state`. Never
+//!   taken in a probe.
+//! Lock order: `Shared::state`, then the probe mutex (the work and status
+//!   readers, through `hook_stats()`), then the kprobe core's locks (the
+//!   notifier and init register probes under the probe mutex alone). Nothing
+//!   takes `Shared::state` under the probe mutex: the notifier and module
+//!   exit queue or cancel the work, they never wait for it while holding it.
+//! Probe handlers take no sleeping lock, so nothing in them can sleep on
+//! PREEMPT_RT: the `mem_show` probe uses atomics and data only its own task
+//! touches; the add/remove/shutdown probes use atomics and `queue_work()`,
+//! which takes the workqueue's pool lock and may wake a worker (scheduler
+//! locks): raw spinlocks, which stay spinning locks on PREEMPT_RT. No lock is
+//! taken on one side of the Rust/C boundary and released on the other (so
+//! nothing needs sparse's `__acquires`/`__releases`). The probe on `mem_show` must be
 //! ftrace-based (`CONFIG_KPROBES_ON_FTRACE`): an int3-based one runs in
 //! exception context, where the handler cannot tell the reader's own call
 //! from an interrupt; registration refuses it.
@@ -97,9 +124,11 @@
 //! sysfs (`sysfs_file.rs`), never a task's root, so loading or unloading
 //! from a container or a chroot acts on the real topology.
 //!
-//! Known limit: an attribute address reused by a new bank of the same heap
-//! type and size between a GPU removal and the next rescan would be taken
-//! for the old bank (its bit would be kept, or cleared at unload).
+//! Known limit: within one KFD instance, an attribute address reused by a
+//! new bank of the same node (`gpu_id`), heap type and size between a GPU
+//! removal and the next rescan would be taken for the old bank (its bit
+//! would be kept, or cleared at unload). Across an amdgpu reload it cannot:
+//! the old instance's records are forgotten first.
 
 use kernel::debugfs::{BinaryWriter, Dir, File};
 use kernel::fs::file;

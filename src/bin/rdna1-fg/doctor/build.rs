@@ -98,7 +98,7 @@ fn tree(rel: &str, facts: &BuildFacts) -> Check {
         )
         .fix(format!("sudo {PREPARE} {rel}"))
         .fix(format!("sudo dkms autoinstall -k {rel}")),
-        Some("no-rust") => Check::fail(id, problem.to_string()),
+        Some("no-rust") => Check::fail(id, problem.to_string()).fix(super::kernel::RUST_KERNEL),
         _ => Check::fail(id, format!("cannot prepare a tree: {problem}"))
             .fix(format!(
                 "{PREPARE} --what-to-install {rel}  (then install what it lists)"

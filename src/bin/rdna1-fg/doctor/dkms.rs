@@ -29,8 +29,8 @@ pub struct Module {
 
 /// The DKMS checks; returns the module file for the signature checks.
 pub fn checks(ctx: &Ctx<'_>, facts: &BuildFacts, out: &mut Vec<Check>) -> Option<Module> {
-    let version = installed(ctx, facts, out);
-    let module = module_file(ctx, version.as_deref(), out)?;
+    let (version, is_installed) = installed(ctx, facts, out);
+    let module = module_file(ctx, version.as_deref(), is_installed, out)?;
     out.push(vermagic(ctx, &module, version.as_deref()));
     Some(module)
 }
@@ -44,7 +44,8 @@ fn versions(ctx: &Ctx<'_>) -> Vec<String> {
         .collect()
 }
 
-fn installed(ctx: &Ctx<'_>, facts: &BuildFacts, out: &mut Vec<Check>) -> Option<String> {
+/// Returns the version DKMS has, and whether it is installed for the kernel.
+fn installed(ctx: &Ctx<'_>, facts: &BuildFacts, out: &mut Vec<Check>) -> (Option<String>, bool) {
     let id = "dkms.installed";
     let rel = &ctx.release;
     let versions = versions(ctx);
@@ -53,7 +54,7 @@ fn installed(ctx: &Ctx<'_>, facts: &BuildFacts, out: &mut Vec<Check>) -> Option<
             Check::fail(id, format!("rdna1_fg is not in DKMS (no {DKMS_DIR})"))
                 .fix("sudo apt install rdna1-fg-dkms"),
         );
-        return None;
+        return (None, false);
     };
     let link = ctx.root.list(DKMS_DIR).into_iter().find(|n| {
         n.strip_prefix("kernel-")
@@ -72,7 +73,7 @@ fn installed(ctx: &Ctx<'_>, facts: &BuildFacts, out: &mut Vec<Check>) -> Option<
             let v = target.unwrap_or_else(|| last.clone());
             let check = Check::ok(id, format!("rdna1_fg {v} installed for {rel}"));
             out.push(check);
-            return Some(v);
+            return (Some(v), true);
         }
         (None, Some(v)) => Check::fail(
             id,
@@ -96,7 +97,7 @@ fn installed(ctx: &Ctx<'_>, facts: &BuildFacts, out: &mut Vec<Check>) -> Option<
         }
     };
     out.push(check);
-    Some(last.clone())
+    (Some(last.clone()), false)
 }
 
 /// The `modules.dep` entry of the module: its path under /lib/modules/REL.
@@ -112,7 +113,12 @@ fn dep_entry(dep: &str) -> Option<&str> {
     })
 }
 
-fn module_file(ctx: &Ctx<'_>, version: Option<&str>, out: &mut Vec<Check>) -> Option<Module> {
+fn module_file(
+    ctx: &Ctx<'_>,
+    version: Option<&str>,
+    installed: bool,
+    out: &mut Vec<Check>,
+) -> Option<Module> {
     let id = "dkms.module_file";
     let rel = &ctx.release;
     let modules = format!("/lib/modules/{rel}");
@@ -145,8 +151,10 @@ fn module_file(ctx: &Ctx<'_>, version: Option<&str>, out: &mut Vec<Check>) -> Op
                 format!("{dkms_dir}/{name} is there but modules.dep does not list it: modprobe cannot find it"),
             )
             .fix(format!("sudo depmod {rel}")),
-            None => Check::fail(id, format!("no rdna1_fg module for {rel}: modprobe rdna1_fg would fail"))
+            None if installed => Check::fail(id, format!("no rdna1_fg module for {rel}: modprobe rdna1_fg would fail"))
                 .fix(reinstall),
+            None => Check::fail(id, format!("no rdna1_fg module for {rel}: modprobe rdna1_fg would fail"))
+                .fix(format!("sudo dkms autoinstall -k {rel}  (after the fixes of dkms.installed)")),
         };
         out.push(check);
         out.push(Check::skip("dkms.vermagic", "no module file"));
@@ -191,7 +199,10 @@ fn vermagic(ctx: &Ctx<'_>, module: &Module, version: Option<&str>) -> Check {
         Err(e) => return Check::skip(id, format!("module file unreadable: {e}")),
     };
     let Some(vermagic) = file.get("vermagic").map(str::trim) else {
-        return Check::fail(id, format!("{} has no vermagic", module.path));
+        return Check::fail(id, format!("{} has no vermagic", module.path)).fix(format!(
+            "sudo dkms install --force rdna1_fg/{} -k {rel}",
+            version.unwrap_or("VERSION")
+        ));
     };
     if vermagic.split_whitespace().next() == Some(rel.as_str()) {
         let mut c = Check::ok(id, format!("vermagic '{vermagic}'"));

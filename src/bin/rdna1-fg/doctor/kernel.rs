@@ -86,7 +86,7 @@ fn release(ctx: &Ctx<'_>) -> Check {
         Some(r) => Check::ok(
             "kernel.release",
             format!(
-                "{} (the running kernel is {r}: loading, state, log and topology are about {r})",
+                "{} (not the running kernel, {r}: the state, log and topology checks are skipped)",
                 ctx.release
             ),
         ),
@@ -123,7 +123,7 @@ fn read_config(ctx: &Ctx<'_>) -> Result<KernelConfig, String> {
 }
 
 /// Where a kernel with what rdna1_fg needs comes from, on Debian.
-const RUST_KERNEL: &str =
+pub const RUST_KERNEL: &str =
     "install a Debian kernel built with Rust, e.g.: sudo apt install -t trixie-backports linux-image-amd64";
 
 fn rust(config: &KernelConfig) -> Check {

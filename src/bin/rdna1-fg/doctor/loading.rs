@@ -75,7 +75,10 @@ fn softdep(ctx: &Ctx<'_>) -> Check {
     };
     let text = match ctx.root.read(&path) {
         Ok(t) => t,
-        Err(e) => return Check::warn(id, format!("cannot read {path}: {e}")),
+        Err(e) => {
+            return Check::warn(id, format!("cannot read {path}: {e}"))
+                .fix("sudo apt install --reinstall rdna1-fg-dkms")
+        }
     };
     let softdeps: Vec<&str> = directives(&text)
         .filter(|l| l.starts_with("softdep ") && names_module(l))

@@ -248,3 +248,143 @@ fn warnings(ours: &[(Record<'_>, &str)]) -> Check {
     }
     check
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::topology::{Bank, NodeInfo};
+    use rdna1_fg::logic::messages::{BankRef, NotRestored, Patched, Refused, Restored};
+    use rdna1_fg::logic::props::{MemBankProps, NodeProps};
+    use rdna1_fg::logic::rules::{Config, RawParams};
+
+    const AT: BankRef = BankRef {
+        node: 1,
+        bank: 0,
+        heap_type: 1,
+    };
+
+    fn nodes(flags: u32) -> Vec<Node> {
+        let bank = MemBankProps {
+            heap_type: 1,
+            size_in_bytes: 8 << 30,
+            flags,
+            width: 256,
+            mem_clk_max: 875,
+        };
+        let info = NodeInfo {
+            ids: NodeProps {
+                vendor_id: 0x1002,
+                device_id: 0x731f,
+            },
+            gfx_target_version: None,
+            domain: None,
+            location_id: None,
+        };
+        vec![Node {
+            id: 1,
+            info: Ok(info),
+            banks: vec![Bank {
+                id: 0,
+                props: Ok(bank),
+            }],
+        }]
+    }
+
+    /// Log records from lines of the module, a second apart, warnings at level 4.
+    fn log(lines: &[(u8, String)]) -> String {
+        lines
+            .iter()
+            .enumerate()
+            .map(|(i, (level, l))| format!("{level},{i},{},-;{PREFIX}{l}\n", (i + 1) * 1_000_000))
+            .collect()
+    }
+
+    fn ours(text: &str) -> Vec<(Record<'_>, &str)> {
+        kmsg::records(text)
+            .into_iter()
+            .filter_map(|r| r.text.strip_prefix(PREFIX).map(|t| (r, t)))
+            .collect()
+    }
+
+    fn patched() -> String {
+        Patched {
+            device_id: 0x731f,
+            at: AT,
+            before: 0,
+            after: 1,
+        }
+        .to_string()
+    }
+
+    #[test]
+    fn a_patched_bank_must_have_the_bit() {
+        let text = log(&[(6, patched())]);
+        assert_eq!(banks(&ours(&text), Some(&nodes(1))).state, State::Ok);
+        let wrong = banks(&ours(&text), Some(&nodes(0)));
+        assert_eq!(wrong.state, State::Fail);
+        assert!(
+            wrong.details[0].contains("flags 0x0 now"),
+            "{:?}",
+            wrong.details
+        );
+        // Without a topology the bank cannot be found: also a difference.
+        assert_eq!(banks(&ours(&text), None).state, State::Fail);
+    }
+
+    #[test]
+    fn a_restored_bank_must_not() {
+        let restored = Restored {
+            device_id: 0x731f,
+            at: AT,
+            before: 1,
+            after: 0,
+        }
+        .to_string();
+        let text = log(&[(6, patched()), (6, restored)]);
+        assert_eq!(banks(&ours(&text), Some(&nodes(0))).state, State::Ok);
+        assert_eq!(banks(&ours(&text), Some(&nodes(1))).state, State::Fail);
+    }
+
+    #[test]
+    fn warnings_are_repeated_with_what_to_do() {
+        let reason =
+            "the probe on KFD's mem_show did not run (kprobes disarmed or the probe missed)";
+        let refused = Refused {
+            device_id: 0x731f,
+            node: 1,
+            bank: Some(0),
+            reason: &reason,
+        }
+        .to_string();
+        let text = log(&[(4, refused.clone())]);
+        let w = warnings(&ours(&text));
+        assert_eq!(w.state, State::Warn);
+        assert_eq!(
+            w.fix,
+            ["echo 1 | sudo tee /sys/kernel/debug/kprobes/enabled"]
+        );
+        // Patched later: settled.
+        let text = log(&[(4, refused), (6, patched())]);
+        let w = warnings(&ours(&text));
+        assert_eq!(w.state, State::Ok);
+        assert!(w.details[0].ends_with("(patched later)"), "{:?}", w.details);
+        // Not restored, bit left set: the message's own way to clear it.
+        let config = Config::from_params(RawParams::default()).unwrap();
+        let kept = NotRestored {
+            device_id: 0x731f,
+            at: AT,
+            reason: &reason,
+            hint: Some(&config),
+        }
+        .to_string();
+        let text = log(&[(4, kept)]);
+        let w = warnings(&ours(&text));
+        assert_eq!(w.state, State::Warn);
+        assert!(
+            w.fix[0].contains("modprobe rdna1_fg adopt=1"),
+            "{:?}",
+            w.fix
+        );
+        assert_eq!(banks(&ours(&text), Some(&nodes(1))).state, State::Ok);
+    }
+}

@@ -452,3 +452,76 @@ mod tests {
         assert_eq!(parse(""), Line::Other(""));
     }
 }
+
+#[cfg(test)]
+mod fixtures {
+    use super::*;
+    use rdna1_fg::logic::messages::{
+        ParamsLine, Rescan, Summary, Tally, Trigger, Unloaded, Waiting,
+    };
+    use rdna1_fg::logic::rules::{Config, RawParams};
+
+    /// Every digit run made `0`: a line's shape.
+    fn shape(line: &str) -> String {
+        let mut out = String::new();
+        for c in line.chars() {
+            if !c.is_ascii_digit() {
+                out.push(c);
+            } else if !out.ends_with('#') {
+                out.push('#');
+            }
+        }
+        out
+    }
+
+    /// Every line of the module in the doctor fixtures' kernel logs is one
+    /// this parser knows, and every rule line has the shape of one the
+    /// module's own types print: the fixtures are written in the real
+    /// formats.
+    #[test]
+    fn fixture_logs_use_the_real_formats() {
+        let config = Config::from_params(RawParams::default()).unwrap();
+        let rules: Vec<String> = [
+            ParamsLine(&config).to_string(),
+            Rescan(Trigger::Load).to_string(),
+            Waiting.to_string(),
+            Summary {
+                tally: Tally::default(),
+                dry_run: false,
+            }
+            .to_string(),
+            Unloaded {
+                restored: 0,
+                not_restored: 0,
+            }
+            .to_string(),
+        ]
+        .iter()
+        .map(|l| shape(l))
+        .collect();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/doctor");
+        let mut seen = 0;
+        for case in std::fs::read_dir(&dir).unwrap() {
+            let Ok(text) = std::fs::read_to_string(case.unwrap().path().join("dev/kmsg")) else {
+                continue;
+            };
+            for line in text.lines() {
+                let Some((_, msg)) = line.split_once(";rdna1_fg: ") else {
+                    continue;
+                };
+                if !(msg.contains("KFD") && msg.contains("RDNA1")) {
+                    continue;
+                }
+                seen += 1;
+                match parse(msg) {
+                    Line::Other(_) => panic!("unknown format: {msg}"),
+                    Line::Rule(_) => {
+                        assert!(rules.contains(&shape(msg)), "not a known rule line: {msg}")
+                    }
+                    _ => {}
+                }
+            }
+        }
+        assert!(seen >= 10, "{seen} lines");
+    }
+}

@@ -266,21 +266,13 @@ fn report(ctx: &Ctx<'_>) -> Report {
     let module = dkms::checks(ctx, &facts, &mut checks);
     signature::checks(ctx, module.as_ref(), &mut checks);
     loading::checks(ctx, &mut checks);
-    let loaded = state::checks(ctx, &mut checks);
+    let has_module = module.as_ref().is_some_and(|m| m.file.is_ok());
+    let loaded = state::checks(ctx, has_module, &mut checks);
     let nodes = topology::read(ctx);
     log::checks(ctx, nodes.as_ref().ok().map(Vec::as_slice), &mut checks);
     topology::checks(ctx, &nodes, loaded, config.as_ref(), &mut checks);
     rocm::checks(ctx, &mut checks);
-    let mut summary = Summary::default();
-    for c in &checks {
-        match c.state {
-            State::Ok => summary.ok += 1,
-            State::Warn => summary.warn += 1,
-            State::Fail => summary.fail += 1,
-            State::Skip => summary.skip += 1,
-        }
-    }
-    let exit_code = if summary.fail > 0 { EXIT_FAILED } else { 0 };
+    let (summary, exit_code) = summarize(&checks);
     Report {
         schema: SCHEMA,
         kernel: ctx.release.clone(),
@@ -290,6 +282,21 @@ fn report(ctx: &Ctx<'_>) -> Report {
         summary,
         exit_code,
     }
+}
+
+/// Counts the checks by state; the exit code: 1 when one failed, else 0.
+fn summarize(checks: &[Check]) -> (Summary, u8) {
+    let mut summary = Summary::default();
+    for c in checks {
+        match c.state {
+            State::Ok => summary.ok += 1,
+            State::Warn => summary.warn += 1,
+            State::Fail => summary.fail += 1,
+            State::Skip => summary.skip += 1,
+        }
+    }
+    let exit_code = if summary.fail > 0 { EXIT_FAILED } else { 0 };
+    (summary, exit_code)
 }
 
 /// Titles of the groups, in order.
@@ -306,7 +313,8 @@ const GROUPS: [(&str, &str); 9] = [
 ];
 
 /// The report as text: a heading per group, a line per check, its details
-/// and fix indented under it.
+/// and fix indented under it (a fix that is the previous check's in the
+/// group is not repeated).
 pub fn text(report: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -326,15 +334,21 @@ pub fn text(report: &Report) -> String {
             continue;
         }
         let _ = writeln!(out, "\n{title}");
+        let mut previous: &[String] = &[];
         for c in checks {
             let _ = writeln!(out, "  {:<5} {}: {}", c.state.word(), c.id, c.message);
             for d in &c.details {
                 out.push_str(&crate::explain::wrap(d, 100, "          "));
             }
-            for (i, f) in c.fix.iter().enumerate() {
-                let lead = if i == 0 { "fix:" } else { "then:" };
-                let _ = writeln!(out, "        {lead:<5} {f}");
+            if !c.fix.is_empty() && c.fix == previous {
+                let _ = writeln!(out, "        fix:  as above");
+            } else {
+                for (i, f) in c.fix.iter().enumerate() {
+                    let lead = if i == 0 { "fix:" } else { "then:" };
+                    let _ = writeln!(out, "        {lead:<5} {f}");
+                }
             }
+            previous = &c.fix;
         }
     }
     let s = &report.summary;
@@ -350,36 +364,42 @@ pub fn text(report: &Report) -> String {
 mod tests {
     use super::*;
 
-    fn report_of(states: &[State]) -> Report {
-        let checks = states
+    fn checks(states: &[State]) -> Vec<Check> {
+        states
             .iter()
             .map(|&s| Check::new("kernel.x", s, "m"))
-            .collect();
-        let mut r = Report {
-            schema: SCHEMA,
-            kernel: "1".into(),
-            running_kernel: true,
-            as_root: true,
-            checks,
-            summary: Summary::default(),
-            exit_code: 0,
-        };
-        r.exit_code = if r.checks.iter().any(|c| c.state == State::Fail) {
-            EXIT_FAILED
-        } else {
-            0
-        };
-        r
+            .collect()
     }
 
     #[test]
     fn exit_code_is_one_only_when_a_check_failed() {
-        assert_eq!(
-            report_of(&[State::Ok, State::Warn, State::Skip]).exit_code,
-            0
-        );
-        assert_eq!(report_of(&[State::Ok, State::Fail]).exit_code, 1);
-        assert_eq!(report_of(&[]).exit_code, 0);
+        let ok = [State::Ok, State::Warn, State::Skip];
+        assert_eq!(summarize(&checks(&ok)).1, 0);
+        assert_eq!(summarize(&checks(&[State::Ok, State::Fail])).1, EXIT_FAILED);
+        assert_eq!(summarize(&checks(&[])).1, 0);
+        let (s, _) = summarize(&checks(&[State::Fail, State::Fail, State::Skip]));
+        assert_eq!((s.ok, s.warn, s.fail, s.skip), (0, 0, 2, 1));
+    }
+
+    #[test]
+    fn text_does_not_repeat_a_fix() {
+        let mut c = checks(&[State::Skip, State::Skip]);
+        for check in &mut c {
+            check.fix.push("sudo rdna1-fg doctor".into());
+        }
+        let (summary, exit_code) = summarize(&c);
+        let report = Report {
+            schema: SCHEMA,
+            kernel: "1".into(),
+            running_kernel: true,
+            as_root: false,
+            checks: c,
+            summary,
+            exit_code,
+        };
+        let t = text(&report);
+        assert_eq!(t.matches("fix:  sudo rdna1-fg doctor").count(), 1, "{t}");
+        assert_eq!(t.matches("fix:  as above").count(), 1, "{t}");
     }
 
     #[test]

@@ -169,7 +169,8 @@ fn key_enrolled(ctx: &Ctx<'_>, sb: SecureBoot) -> Check {
         Ok(o) => Check::warn(
             id,
             format!("mokutil --test-key said '{}'", format!("{}{}", o.stdout, o.stderr).trim()),
-        ),
+        )
+        .fix(format!("sudo mokutil --test-key {MOK_PUB}  (run it as root, and read what it says)")),
         Err(RunError::NotInstalled) => {
             Check::skip(id, "mokutil is not installed").fix("sudo apt install mokutil")
         }

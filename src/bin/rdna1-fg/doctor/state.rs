@@ -14,8 +14,9 @@ const SYS_MODULE: &str = "/sys/module/rdna1_fg";
 const STATUS: &str = "/sys/kernel/debug/rdna1_fg/status";
 
 /// The state checks; returns whether the module is loaded (`None`: not
-/// about the running kernel).
-pub fn checks(ctx: &Ctx<'_>, out: &mut Vec<Check>) -> Option<bool> {
+/// about the running kernel). `has_module`: a module file for the kernel
+/// was found (else loading it is not the fix yet).
+pub fn checks(ctx: &Ctx<'_>, has_module: bool, out: &mut Vec<Check>) -> Option<bool> {
     let ids = [
         "state.loaded",
         "state.status",
@@ -28,7 +29,13 @@ pub fn checks(ctx: &Ctx<'_>, out: &mut Vec<Check>) -> Option<bool> {
     }
     let info = module_status::read(&ctx.root.path(SYS_MODULE), &ctx.root.path(STATUS));
     let amdgpu = ctx.root.is_dir("/sys/module/amdgpu");
-    out.push(if info.loaded {
+    out.push(if !info.loaded && !has_module {
+        Check::fail(
+            "state.loaded",
+            "rdna1_fg is not loaded, and there is no module file to load",
+        )
+        .fix("first the DKMS checks above, then: sudo modprobe rdna1_fg")
+    } else if info.loaded {
         Check::ok(
             "state.loaded",
             format!(
@@ -98,9 +105,11 @@ fn state(status: &StatusFile) -> Check {
     } else if state.starts_with("writes blocked") {
         Check::fail(id, text).fix("echo 1 | sudo tee /sys/kernel/debug/kprobes/enabled")
     } else if state.starts_with("hooks failed") {
-        Check::fail(id, text).detail("see state.last_error and the kernel log")
+        Check::fail(id, text)
+            .detail("see state.last_error and the kernel log")
+            .fix("sudo modprobe -r rdna1_fg && sudo modprobe rdna1_fg  (after what the last error says)")
     } else {
-        Check::warn(id, text)
+        Check::warn(id, text).fix("sudo rdna1-fg status")
     };
     if params.split_whitespace().any(|w| w == "dry_run=1") {
         if check.state == super::State::Ok {

@@ -39,9 +39,11 @@ pub fn checks(
                 "topology.kfd",
                 format!("no KFD topology at {TOPOLOGY_DIR}: amdgpu is not loaded, or sees no GPU"),
             );
-            if config.is_some_and(|c| c.get("CONFIG_HSA_AMD") == "y") || config.is_none() {
-                c = c.fix("sudo modprobe amdgpu");
-            }
+            c = if config.is_some_and(|c| c.get("CONFIG_HSA_AMD") != "y") {
+                c.fix(super::kernel::RUST_KERNEL)
+            } else {
+                c.fix("sudo modprobe amdgpu")
+            };
             out.push(c);
             out.extend(
                 ids[1..]
@@ -98,6 +100,7 @@ fn gpus(nodes: &[Node], rule: Option<&Config>) -> Check {
     }
     let mut check = if lines.is_empty() {
         Check::warn(id, "no GPU node: KFD sees no GPU")
+            .fix("lspci -nnk -d 1002:  (is the GPU there, with amdgpu as its driver?)")
     } else if selected == 0 {
         Check::warn(
             id,
@@ -106,6 +109,7 @@ fn gpus(nodes: &[Node], rule: Option<&Config>) -> Check {
                 lines.len()
             ),
         )
+        .fix("none: rdna1_fg marks Navi 10 (device 0x731f) only; its device_id parameter selects another device (see rdna1-fg status)")
     } else {
         Check::ok(
             id,

@@ -8,6 +8,9 @@
 //! the diff. A `.txt` golden holds the exit code, stdout and stderr; a
 //! `.json` golden holds stdout alone (and must parse as JSON).
 
+#[path = "support/doctor_root.rs"]
+mod doctor_root;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -34,10 +37,17 @@ struct Run {
 /// Runs the tool from the crate's directory, so that paths in its output
 /// are the relative ones given here.
 fn run(args: &[&str]) -> Run {
+    run_in(manifest_dir(), &[], args)
+}
+
+/// Runs the tool in `dir`, with `env` added to an environment of its own
+/// (nothing of the caller's: `doctor` shows some variables).
+fn run_in(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_rdna1-fg"))
         .args(args)
-        .current_dir(manifest_dir())
-        .env_remove("COLUMNS")
+        .current_dir(dir)
+        .env_clear()
+        .envs(env.iter().copied())
         .output()
         .expect("rdna1-fg runs");
     Run {
@@ -72,6 +82,19 @@ impl Golden {
 
     /// Runs `args` as text and, if `json`, with `--json`; checks both.
     fn command(&mut self, name: &str, args: &[&str], json: bool) -> i32 {
+        self.command_in(name, manifest_dir(), &[], args, json)
+    }
+
+    /// [`Self::command`], run in `dir` with `env`.
+    fn command_in(
+        &mut self,
+        name: &str,
+        dir: &Path,
+        env: &[(&str, &str)],
+        args: &[&str],
+        json: bool,
+    ) -> i32 {
+        let run = |args: &[&str]| run_in(dir, env, args);
         let text = run(args);
         let shown = format!(
             "$ rdna1-fg {}\nexit: {}\n--- stdout\n{}--- stderr\n{}",
@@ -170,6 +193,50 @@ fn status_with_every_module_state() {
 }
 
 #[test]
+fn doctor_on_every_fixture_root() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("doctor-roots");
+    let mut golden = Golden::default();
+    for case in doctor_root::cases() {
+        doctor_root::build(&case, &dir);
+        let uid = case.uid.to_string();
+        let args = ["doctor", "--root", case.name, "--uid", &uid];
+        let code = golden.command_in(
+            &format!("doctor/{}", case.name),
+            &dir,
+            case.env,
+            &args,
+            true,
+        );
+        assert_eq!(code, case.exit, "{}", case.name);
+    }
+    golden.finish();
+}
+
+#[test]
+fn doctor_cannot_run() {
+    let mut golden = Golden::default();
+    let cases: [(&str, &[&str]); 3] = [
+        (
+            "doctor-no-root-dir",
+            &["doctor", "--root", "tests/no-such-dir"],
+        ),
+        ("doctor-no-release", &["doctor", "--root", "tests/fixtures"]),
+        (
+            "doctor-bad-release",
+            &["doctor", "--root", "tests/fixtures", "--kernel", "../x"],
+        ),
+    ];
+    for (name, args) in cases {
+        assert_eq!(
+            golden.command(&format!("errors/{name}"), args, false),
+            2,
+            "{name}"
+        );
+    }
+    golden.finish();
+}
+
+#[test]
 fn explain_text_and_json() {
     let mut golden = Golden::default();
     assert_eq!(golden.command("explain", &["explain"], true), 0);
@@ -184,6 +251,7 @@ fn help_of_the_tool_and_each_subcommand() {
         ("status", vec!["status", "--help"]),
         ("verify", vec!["verify", "--help"]),
         ("explain", vec!["explain", "--help"]),
+        ("doctor", vec!["doctor", "--help"]),
         ("generate", vec!["generate", "--help"]),
     ] {
         assert_eq!(golden.command(&format!("help/{name}"), &args, false), 0);
@@ -263,6 +331,7 @@ fn man_pages_and_completions_generate() {
         "rdna1-fg-status",
         "rdna1-fg-verify",
         "rdna1-fg-explain",
+        "rdna1-fg-doctor",
     ] {
         let text = std::fs::read_to_string(dir.join(format!("{page}.1"))).unwrap();
         assert!(

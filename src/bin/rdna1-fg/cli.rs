@@ -16,8 +16,9 @@ pub const DEBUGFS_STATUS: &str = "/sys/kernel/debug/rdna1_fg/status";
 /// Exit codes of the tool as a whole, shown by `rdna1-fg --help`.
 pub const EXIT_CODES: &str = "\
 Exit codes:
-  0  success (verify: every selected bank has HOT_PLUGGABLE)
-  1  verify: a selected bank lacks HOT_PLUGGABLE
+  0  success (verify: every selected bank has HOT_PLUGGABLE;
+     doctor: no check failed)
+  1  verify: a selected bank lacks HOT_PLUGGABLE; doctor: a check failed
   2  verify: no bank selected, or a node or bank unreadable;
      any command: no KFD topology, an invalid argument, or an error
      (messages go to stderr)";
@@ -33,6 +34,43 @@ Exit codes:
   1  a selected bank lacks HOT_PLUGGABLE
   2  no bank selected, a node or bank unreadable, no KFD topology,
      an invalid argument, or an error (on stderr)";
+
+const DOCTOR_EXIT_CODES: &str = "\
+Exit codes:
+  0  no check failed (some may warn or be skipped)
+  1  a check failed
+  2  the tool could not run: an invalid argument, an unreadable --root,
+     no way to tell the kernel release, or an error (on stderr)";
+
+const DOCTOR_ABOUT: &str = "\
+Walks the whole chain for the running kernel (or --kernel RELEASE) and prints one line per \
+check, ok, warn, fail or skip (with the reason, such as \"needs root\"), and under every \
+one that is not ok the command that fixes it. The groups, in order: the kernel (release, \
+CONFIG_RUST, CONFIG_HSA_AMD, kprobes on ftrace, amdgpu a module); build inputs (a tree with \
+the Rust build artifacts and the kernel's exact rustc, as rdna1-fg-prepare-kernel --check \
+--machine reports them); DKMS (rdna1_fg installed for the kernel, the .ko modprobe would \
+load, its vermagic); signature and Secure Boot (the module's signer, DKMS's key enrolled); \
+loading (the softdep in rdna1_fg.conf, the initramfs); state (loaded; as root, the status \
+file); the kernel log (the module's lines since boot against sysfs now, every refusal and \
+warning with what to do); the topology (every GPU, the bit on the selected banks); ROCm, as \
+facts only.
+
+Text is for people. --json gives the same checks (schema 1): an object with \"schema\": 1, \
+\"kernel\" (the release checked), \"running_kernel\", \"as_root\", \"checks\" (in order, \
+each {\"id\": \"group.name\" (stable), \"group\", \"state\": \"ok\"|\"warn\"|\"fail\"|\"skip\", \
+\"message\", \"details\": [lines], \"fix\": [steps, in order]}), \"summary\" ({\"ok\", \"warn\", \
+\"fail\", \"skip\"}: counts) and \"exit_code\". Checks and fields may be added; an id keeps its \
+meaning.
+
+--root DIR reads every file under DIR instead of /: DIR/proc/sys/kernel/osrelease (the \
+running kernel), DIR/boot, DIR/proc/config.gz, DIR/var/lib/dkms, DIR/lib/modules, \
+DIR/etc and DIR/usr/lib/modprobe.d, DIR/sys (module, KFD topology, efivars, debugfs), the \
+kernel log as DIR/dev/kmsg (a file in /dev/kmsg's record format), DIR/etc/passwd and \
+DIR/etc/group. Commands are not run then: their outputs are read from \
+DIR/rdna1-fg-doctor/commands/KEY.stdout (absent: not installed), KEY.stderr and KEY.exit, \
+KEY being the program and its arguments joined by _ with every character but letters, \
+digits, . and - made _ (mokutil --sb-state: mokutil_--sb-state); owners and modes of files \
+(/dev/kfd) from DIR/rdna1-fg-doctor/stat, lines of PATH MODE(octal) UID GID.";
 
 const EXPLAIN_EXIT_CODES: &str = "\
 Exit codes:
@@ -66,6 +104,9 @@ pub enum Command {
     /// Check that every selected bank has HOT_PLUGGABLE (for scripts and package hooks)
     #[command(after_help = VERIFY_EXIT_CODES)]
     Verify(VerifyArgs),
+    /// Check the whole chain, kernel to ROCm, and say how to fix what is wrong
+    #[command(long_about = DOCTOR_ABOUT, after_help = DOCTOR_EXIT_CODES)]
+    Doctor(DoctorArgs),
     /// Tell what the flag changes for ROCm and what it does not, with source references
     #[command(after_help = EXPLAIN_EXIT_CODES)]
     Explain(ExplainArgs),
@@ -112,6 +153,23 @@ pub struct VerifyArgs {
     /// The topology and the rule.
     #[command(flatten)]
     pub rule: RuleArgs,
+}
+
+/// `doctor`.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Kernel release to check (default: the running kernel)
+    #[arg(long, value_name = "RELEASE")]
+    pub kernel: Option<String>,
+    /// Read every file under DIR instead of /, and commands' outputs from files there
+    #[arg(long, value_name = "DIR", default_value = "/")]
+    pub root: PathBuf,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+    /// Check as if the effective uid were UID (for tests)
+    #[arg(long, value_name = "UID", hide = true)]
+    pub uid: Option<u32>,
 }
 
 /// `explain`.

@@ -189,7 +189,7 @@ pub fn text() -> String {
 }
 
 /// Wraps `text` at `width` columns, each line starting with `indent`.
-fn wrap(text: &str, width: usize, indent: &str) -> String {
+pub fn wrap(text: &str, width: usize, indent: &str) -> String {
     let mut out = String::new();
     let mut line = String::from(indent);
     for word in text.split_whitespace() {

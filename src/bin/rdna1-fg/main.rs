@@ -12,11 +12,13 @@
 //! - [`selection`]: the module's rule applied to it.
 //! - [`devices`]: the RDNA1 device table.
 //! - [`module_status`]: `/sys/module/rdna1_fg` and the debugfs status file.
-//! - [`status`] (and [`status_text`]), [`verify`], [`explain`], [`generate`]: the subcommands.
+//! - [`status`] (and [`status_text`]), [`verify`], [`doctor`], [`explain`],
+//!   [`generate`]: the subcommands.
 //! - [`format`]: sizes, flags and PCI ids for people.
 
 mod cli;
 mod devices;
+mod doctor;
 mod explain;
 mod format;
 mod generate;
@@ -65,6 +67,11 @@ fn run(command: &Command) -> Result<u8, String> {
             let nodes = topology::read(&args.rule.root).map_err(|e| e.to_string())?;
             let report = verify::build(args.rule.root.clone(), &config, &nodes);
             print(args.rule.json, &report, || verify::text(&report, &config))?;
+            Ok(report.exit_code)
+        }
+        Command::Doctor(args) => {
+            let report = doctor::run(args)?;
+            print(args.json, &report, || doctor::text(&report))?;
             Ok(report.exit_code)
         }
         Command::Explain(args) => {

@@ -9,11 +9,13 @@
 # `make dkms-install` built), boots as a Debian userland on Debian's kernel.
 # Nothing loads rdna1_fg at boot by itself (the initramfs side is
 # ci/chroot-scenarios/initramfs.sh: update-initramfs takes minutes under
-# TCG); modprobe with parameters from a modprobe.d file loads amdgpu first
-# (softdep) and patches, and `rdna1-fg verify`/`status --json` agree with the
-# module's status file; modprobe -r restores and the tool sees it; loading
-# amdgpu late brings rdna1_fg; the module from the checkout loads and
-# patches too. (Removing and purging the packages is in dkms-build.)
+# TCG). `modprobe amdgpu` brings rdna1_fg (the softdep), which patches with
+# the parameters of a modprobe.d file; `rdna1-fg verify`/`status --json` and
+# `rdna1-fg doctor` agree with the module's status file and sysfs;
+# `modprobe -r rdna1_fg` restores, exits 0 and leaves amdgpu loaded, idle or
+# in use, and the tools see it; rdna1_fg loaded before amdgpu waits for it;
+# the module from the checkout loads and patches too. (Removing and purging
+# the packages is in dkms-build.)
 # shellcheck source=ci/guest/lib.sh
 . /ci/lib.sh
 set -o pipefail
@@ -25,13 +27,14 @@ check_eq "booted with the package installed by DKMS" "$(dkms status rdna1_fg)" "
 signer=$(modinfo -F signer rdna1_fg)
 if [ -n "$signer" ]; then pass "the module modprobe finds is signed (signer: $signer)"; else fail "the module modprobe finds carries no signature"; fi
 
-# 2. modprobe with parameters from modprobe.d: amdgpu first (softdep).
+# 2. modprobe amdgpu, as at boot: rdna1_fg follows (softdep), with the
+# parameters from modprobe.d.
 echo "options rdna1_fg device_id=0 heap_mask=0x1" >/etc/modprobe.d/rdna1_fg-local.conf
-modprobe rdna1_fg
-check_eq "modprobe rdna1_fg" "$?" 0
-if grep -q '^amdgpu ' /proc/modules; then pass "amdgpu loaded by the softdep"; else fail "amdgpu not loaded"; fi
+modprobe amdgpu
+check_eq "modprobe amdgpu" "$?" 0
+if module_loaded; then pass "rdna1_fg loaded with amdgpu (softdep)"; else fail "rdna1_fg not loaded with amdgpu"; fi
 check_no_dmesg "amdgpu was there first (no waiting)" 'waiting for amdgpu'
-check_eq "sysfs flags" "$(bank_field 0 0 flags)" 1
+wait_until "sysfs flags 1" 20 flags_are 0 0 1
 check_dmesg "dmesg | grep -i KFD.*RDNA1 shows the patch" \
 	'rdna1_fg: KFD: Enabling fine-grained for RDNA1 0x0: node 0 bank 0 SYSTEM flags 0x0 -> 0x1'
 
@@ -70,6 +73,46 @@ else:
 print("; ".join(bad))
 PY
 }
+# doctor_json FILE loaded|unloaded: checks doctor's JSON against the live
+# module and sysfs; prints the differences, nothing when it agrees.
+doctor_json() {
+	python3 - "$@" <<'PY' || echo "doctor_json failed (see the traceback above)"
+import json, sys
+path, expect = sys.argv[1], sys.argv[2]
+d = json.load(open(path))
+checks = {c["id"]: c for c in d["checks"]}
+bad = []
+def want(what, got, exp):
+    if got != exp:
+        bad.append(f"{what}: {got!r}, expected {exp!r}")
+want("schema", d.get("schema"), 1)
+for c in d["checks"]:
+    if c["group"] == "rocm":
+        want(c["id"] + " is a fact, never a failure", c["state"] != "fail", True)
+flags = int(open("/sys/class/kfd/kfd/topology/nodes/0/mem_banks/0/properties").read().split("flags ")[1].split()[0])
+if expect == "loaded":
+    status = open("/sys/kernel/debug/rdna1_fg/status").read()
+    fields = dict(l.split(": ", 1) for l in status.splitlines() if ": " in l and not l.startswith(" "))
+    want("exit_code", d["exit_code"], 0)
+    want("summary.fail", d["summary"]["fail"], 0)
+    want("state.loaded", checks["state.loaded"]["state"], "ok")
+    want("state.status names the status file's state", ("state " + fields["state"] + ";") in checks["state.status"]["message"], True)
+    want("state.status names its parameters", fields["parameters"].replace("KFD: RDNA1 rule: ", "") in checks["state.status"]["message"], True)
+    want("state.counters", checks["state.counters"]["message"], fields["counters"])
+    want("sysfs flags", flags, 1)
+    want("topology.flag", (checks["topology.flag"]["state"], checks["topology.flag"]["message"]),
+         ("ok", "HOT_PLUGGABLE set on every selected bank (1 of 1)"))
+    want("log.banks", checks["log.banks"]["state"], "ok")
+else:
+    want("exit_code", d["exit_code"], 1)
+    want("state.loaded", (checks["state.loaded"]["state"], checks["state.loaded"]["message"]),
+         ("fail", "rdna1_fg is not loaded (amdgpu is)"))
+    want("sysfs flags", flags, 0)
+    want("log.banks", checks["log.banks"]["state"], "ok")
+    want("log.banks shows the restore line", any("flags restored 0x1 -> 0x0" in l for l in checks["log.banks"]["details"]), True)
+print("; ".join(bad))
+PY
+}
 rule="--device-id 0 --heap-mask 0x1"
 if [ -n "$tooldeb" ]; then
 	check_eq "rdna1-fg is installed" "$(command -v rdna1-fg)" /usr/bin/rdna1-fg
@@ -85,49 +128,61 @@ if [ -n "$tooldeb" ]; then
 	check_eq "status --json agrees with the status file (module active, flag set)" "$(tool_json status /tmp/status.json loaded)" ""
 	# shellcheck disable=SC2086
 	rdna1-fg status $rule | sed 's/^/#   /'
+	rdna1-fg doctor >/tmp/doctor.txt 2>&1
+	check_eq "rdna1-fg doctor, module loaded: exit 0" "$?" 0
+	sed 's/^/#   /' /tmp/doctor.txt
+	rdna1-fg doctor --json >/tmp/doctor.json
+	check_eq "doctor --json agrees with the status file and sysfs" "$(doctor_json /tmp/doctor.json loaded)" ""
 else
 	skip "the rdna1-fg tool's checks" "no rdna1-fg package (no cargo on the host)"
 fi
 
-# 3. modprobe -r restores.
+# 3. modprobe -r rdna1_fg restores, and leaves amdgpu loaded (idle).
 modprobe -r rdna1_fg
 check_eq "modprobe -r rdna1_fg" "$?" 0
 module_loaded && fail "rdna1_fg still loaded"
+if grep -q '^amdgpu ' /proc/modules; then pass "amdgpu, idle, still loaded"; else fail "modprobe -r rdna1_fg removed amdgpu"; fi
 check_dmesg "restore line" 'rdna1_fg: KFD: RDNA1 0x0: node 0 bank 0 SYSTEM flags restored 0x1 -> 0x0'
 if [ -d "$TOPO" ]; then check_eq "sysfs flags restored" "$(bank_field 0 0 flags)" 0; fi
 if [ -n "$tooldeb" ]; then
-	# `modprobe -r rdna1_fg` takes amdgpu away too (the softdep); load amdgpu
-	# alone, without the package's modprobe.d file, for the unloaded checks.
-	[ -d "$TOPO" ] || modprobe -C /nonexistent amdgpu 2>/dev/null
-	if [ -d "$TOPO" ] && ! module_loaded; then
-		# shellcheck disable=SC2086
-		rdna1-fg verify $rule >/tmp/verify.txt 2>&1
-		check_eq "rdna1-fg verify, module unloaded: exit 1" "$?" 1
-		# shellcheck disable=SC2086
-		rdna1-fg verify $rule --json >/tmp/verify.json
-		check_eq "verify --json: flag clear" "$(tool_json verify /tmp/verify.json unloaded)" ""
-		# shellcheck disable=SC2086
-		rdna1-fg status $rule --json >/tmp/status.json
-		check_eq "status --json: module absent, flag clear" "$(tool_json status /tmp/status.json unloaded)" ""
-	else
-		say "amdgpu could not be loaded without rdna1_fg: checking the tool without KFD instead"
-		# shellcheck disable=SC2086
-		rdna1-fg verify $rule >/tmp/verify.txt 2>&1
-		check_eq "rdna1-fg verify without KFD: exit 2" "$?" 2
-		if grep -q "no KFD topology" /tmp/verify.txt; then
-			pass "it says there is no KFD topology"
-		else
-			fail "verify without KFD said: $(cat /tmp/verify.txt)"
-		fi
-	fi
+	rdna1-fg doctor >/tmp/doctor.txt 2>&1
+	check_eq "rdna1-fg doctor, module unloaded: exit 1 (state.loaded fails)" "$?" 1
+	sed 's/^/#   /' /tmp/doctor.txt
+	rdna1-fg doctor --json >/tmp/doctor.json
+	check_eq "doctor --json: not loaded, the restore line seen" "$(doctor_json /tmp/doctor.json unloaded)" ""
+	# shellcheck disable=SC2086
+	rdna1-fg verify $rule >/tmp/verify.txt 2>&1
+	check_eq "rdna1-fg verify, module unloaded: exit 1" "$?" 1
+	# shellcheck disable=SC2086
+	rdna1-fg verify $rule --json >/tmp/verify.json
+	check_eq "verify --json: flag clear" "$(tool_json verify /tmp/verify.json unloaded)" ""
+	# shellcheck disable=SC2086
+	rdna1-fg status $rule --json >/tmp/status.json
+	check_eq "status --json: module absent, flag clear" "$(tool_json status /tmp/status.json unloaded)" ""
 fi
 
-# Loading amdgpu late (from the root file system) loads rdna1_fg.
+# 4. amdgpu in use (/dev/kfd held open): modprobe -r rdna1_fg still exits
+# 0, says nothing, and amdgpu stays.
+modprobe rdna1_fg
+check_eq "modprobe rdna1_fg (amdgpu loaded)" "$?" 0
+wait_until "flags 1" 20 flags_are 0 0 1
+exec 3</dev/kfd
+check_eq "/dev/kfd held open: amdgpu in use" "$([ "$(cat /sys/module/amdgpu/refcnt)" -gt 0 ] && echo yes)" yes
+out=$(modprobe -r rdna1_fg 2>&1)
+check_eq "modprobe -r rdna1_fg, amdgpu in use: exit 0" "$?" 0
+check_eq "and no message" "$out" ""
+if grep -q '^amdgpu ' /proc/modules; then pass "amdgpu, in use, still loaded"; else fail "amdgpu gone"; fi
+check_eq "restored" "$(bank_field 0 0 flags)" 0
+exec 3<&-
+
+# 5. rdna1_fg before amdgpu waits for it; amdgpu loaded later is patched.
 modprobe -r amdgpu 2>/dev/null
 dmesg -c >/dev/null
+modprobe rdna1_fg
+check_eq "modprobe rdna1_fg without amdgpu" "$?" 0
+check_dmesg "it waits for amdgpu" 'waiting for amdgpu'
 modprobe amdgpu
 check_eq "modprobe amdgpu" "$?" 0
-if module_loaded; then pass "rdna1_fg loaded with amdgpu"; else fail "rdna1_fg not loaded with amdgpu"; fi
 wait_until "flags 1 after modprobe amdgpu" 20 flags_are 0 0 1
 modprobe -r rdna1_fg
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Kernel checks: the release, and the options rdna1_fg needs in its config
-//! (`/boot/config-RELEASE`, or `/proc/config.gz` for the running kernel):
+//! (`/boot/config-RELEASE`, else the `.config` of its linux-headers in
+//! `/usr/src`, else `/proc/config.gz` for the running kernel):
 //! Rust, KFD, kprobes on ftrace, and amdgpu as a module.
 
 use super::{Check, Ctx};
@@ -106,8 +107,14 @@ fn read_config(ctx: &Ctx<'_>) -> Result<KernelConfig, String> {
         }
         Err(_) => {}
     }
+    // Debian's linux-headers package carries the same config (DKMS builds
+    // against it), for systems whose /boot has none.
+    let headers = format!("/usr/src/linux-headers-{}/.config", ctx.release);
+    if let Ok(bytes) = ctx.root.read_bytes(&headers, MAX_CONFIG_BYTES) {
+        return Ok(KernelConfig::parse(&String::from_utf8_lossy(&bytes), headers));
+    }
     if !ctx.is_running() {
-        return Err(format!("no {boot}"));
+        return Err(format!("no {boot} or {headers}"));
     }
     let gz = "/proc/config.gz";
     let bytes = ctx

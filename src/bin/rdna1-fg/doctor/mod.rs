@@ -267,10 +267,11 @@ fn report(ctx: &Ctx<'_>) -> Report {
     signature::checks(ctx, module.as_ref(), &mut checks);
     loading::checks(ctx, &mut checks);
     let has_module = module.as_ref().is_some_and(|m| m.file.is_ok());
-    let loaded = state::checks(ctx, has_module, &mut checks);
+    let found = state::checks(ctx, has_module, &mut checks);
     let nodes = topology::read(ctx);
     log::checks(ctx, nodes.as_ref().ok().map(Vec::as_slice), &mut checks);
-    topology::checks(ctx, &nodes, loaded, config.as_ref(), &mut checks);
+    let rule = topology::rule_in_force(ctx, found.parameters.as_deref());
+    topology::checks(ctx, &nodes, found.loaded, config.as_ref(), &rule, &mut checks);
     rocm::checks(ctx, &mut checks);
     let (summary, exit_code) = summarize(&checks);
     Report {

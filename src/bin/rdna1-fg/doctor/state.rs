@@ -13,10 +13,19 @@ const SYS_MODULE: &str = "/sys/module/rdna1_fg";
 /// Its status file.
 const STATUS: &str = "/sys/kernel/debug/rdna1_fg/status";
 
-/// The state checks; returns whether the module is loaded (`None`: not
-/// about the running kernel). `has_module`: a module file for the kernel
-/// was found (else loading it is not the fix yet).
-pub fn checks(ctx: &Ctx<'_>, has_module: bool, out: &mut Vec<Check>) -> Option<bool> {
+/// What the state checks found for the checks after them.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// Whether the module is loaded (`None`: not about the running kernel).
+    pub loaded: Option<bool>,
+    /// The parameters line of the status file (`device_id=0x731f ...`),
+    /// when it was read.
+    pub parameters: Option<String>,
+}
+
+/// The state checks. `has_module`: a module file for the kernel was found
+/// (else loading it is not the fix yet).
+pub fn checks(ctx: &Ctx<'_>, has_module: bool, out: &mut Vec<Check>) -> Found {
     let ids = [
         "state.loaded",
         "state.status",
@@ -25,7 +34,7 @@ pub fn checks(ctx: &Ctx<'_>, has_module: bool, out: &mut Vec<Check>) -> Option<b
     ];
     if !ctx.is_running() {
         out.extend(ids.map(|id| ctx.not_running(id)));
-        return None;
+        return Found::default();
     }
     let info = module_status::read(&ctx.root.path(SYS_MODULE), &ctx.root.path(STATUS));
     let amdgpu = ctx.root.is_dir("/sys/module/amdgpu");
@@ -56,7 +65,10 @@ pub fn checks(ctx: &Ctx<'_>, has_module: bool, out: &mut Vec<Check>) -> Option<b
                 .iter()
                 .map(|&id| Check::skip(id, "rdna1_fg is not loaded")),
         );
-        return Some(false);
+        return Found {
+            loaded: Some(false),
+            parameters: None,
+        };
     }
     if !ctx.as_root {
         out.extend(
@@ -64,7 +76,10 @@ pub fn checks(ctx: &Ctx<'_>, has_module: bool, out: &mut Vec<Check>) -> Option<b
                 .iter()
                 .map(|&id| ctx.needs_root(id, "the status file is readable by root only")),
         );
-        return Some(true);
+        return Found {
+            loaded: Some(true),
+            parameters: None,
+        };
     }
     let Some(status) = info.status.as_ref().filter(|s| s.recognised) else {
         let why = info
@@ -75,12 +90,19 @@ pub fn checks(ctx: &Ctx<'_>, has_module: bool, out: &mut Vec<Check>) -> Option<b
                 .iter()
                 .map(|&id| Check::skip(id, format!("{STATUS}: {why}"))),
         );
-        return Some(true);
+        return Found {
+            loaded: Some(true),
+            parameters: None,
+        };
     };
     out.push(state(status));
     out.push(last_error(status));
     out.push(counters(status));
-    Some(true)
+    Found {
+        loaded: Some(true),
+        parameters: field(status, "parameters")
+            .map(|p| p.trim_start_matches("KFD: RDNA1 rule: ").to_string()),
+    }
 }
 
 fn field<'a>(status: &'a StatusFile, key: &str) -> Option<&'a str> {

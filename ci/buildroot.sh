@@ -16,9 +16,10 @@ STAMP_BOOTSTRAP=$ROOT_DIR/.rdna1_fg-bootstrap
 # Everything the build root holds: the kernel's toolchain, its headers and
 # source, its modules (for the packaging test, which boots this tree), and
 # the tools to build and install the DKMS package, initramfs-tools (the
-# package's initramfs hook) and openssl (DKMS makes its signing key with it).
+# package's initramfs hook), openssl (DKMS makes its signing key with it) and
+# lintian (the packaging test checks both packages with it).
 ROOT_PKGS="$TOOLCHAIN_PKGS kmod cpio xz-utils dwarves python3 busybox-static dkms dh-dkms debhelper dpkg-dev build-essential
- initramfs-tools openssl
+ initramfs-tools openssl lintian
  linux-headers-$KREL=$KPKG_VERSION $KSRC_PKG=$KPKG_VERSION linux-modules-$KREL=$KPKG_VERSION"
 STAMP_PACKAGES=$ROOT_DIR/.rdna1_fg-packages-$(echo "$ROOT_PKGS" | md5sum | cut -c1-12)
 KBUILD_IN_ROOT=/var/lib/rdna1_fg/kbuild/$KREL

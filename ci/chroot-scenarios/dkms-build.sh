@@ -9,7 +9,7 @@
 # purging it the rest; installed again, it builds again. What it leaves (the packages installed, and
 # the module the checkout built in /root/checkout-rdna1_fg.ko) is the root
 # file system the dkms-package VM scenario boots, for what only a booted
-# system shows.
+# system shows. First, lintian checks both packages.
 # shellcheck source=ci/guest/lib.sh
 . /ci/lib.sh
 KREL=$RDNA1_FG_KREL
@@ -21,6 +21,12 @@ say "package $(basename "$deb")${tooldeb:+ and $(basename "$tooldeb")}, kernel $
 # (man-db's trigger would index every manual page, also when the booted
 # system removes the packages.)
 rm -f /var/lib/man-db/auto-update
+
+# 0. lintian finds no error and no warning in either package.
+# shellcheck disable=SC2086 # $tooldeb: one path, or none
+lintian --fail-on error,warning "$deb" $tooldeb >/tmp/lintian.log 2>&1
+check_eq "lintian: no error or warning in the packages" "$?" 0
+sed 's/^/#   lintian: /' /tmp/lintian.log
 
 # 1. A kernel tree without the Rust artifacts: one clear message.
 mkdir -p /tmp/pkg && dpkg-deb -x "$deb" /tmp/pkg

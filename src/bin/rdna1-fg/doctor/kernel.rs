@@ -111,7 +111,10 @@ fn read_config(ctx: &Ctx<'_>) -> Result<KernelConfig, String> {
     // against it), for systems whose /boot has none.
     let headers = format!("/usr/src/linux-headers-{}/.config", ctx.release);
     if let Ok(bytes) = ctx.root.read_bytes(&headers, MAX_CONFIG_BYTES) {
-        return Ok(KernelConfig::parse(&String::from_utf8_lossy(&bytes), headers));
+        return Ok(KernelConfig::parse(
+            &String::from_utf8_lossy(&bytes),
+            headers,
+        ));
     }
     if !ctx.is_running() {
         return Err(format!("no {boot} or {headers}"));

@@ -271,7 +271,14 @@ fn report(ctx: &Ctx<'_>) -> Report {
     let nodes = topology::read(ctx);
     log::checks(ctx, nodes.as_ref().ok().map(Vec::as_slice), &mut checks);
     let rule = topology::rule_in_force(ctx, found.parameters.as_deref());
-    topology::checks(ctx, &nodes, found.loaded, config.as_ref(), &rule, &mut checks);
+    topology::checks(
+        ctx,
+        &nodes,
+        found.loaded,
+        config.as_ref(),
+        &rule,
+        &mut checks,
+    );
     rocm::checks(ctx, &mut checks);
     let (summary, exit_code) = summarize(&checks);
     Report {

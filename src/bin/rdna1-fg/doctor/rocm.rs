@@ -119,21 +119,34 @@ fn kfd_device(ctx: &Ctx<'_>) -> Check {
     }
 }
 
+/// Debian's package of the ROCm runtime (ROCr).
+const RUNTIME_PACKAGE: &str = "libhsa-runtime64-1";
+
 fn runtime(ctx: &Ctx<'_>) -> Check {
     let id = "rocm.runtime";
     if let Ok(v) = ctx.root.read("/opt/rocm/.info/version") {
         return Check::ok(id, format!("ROCm {} (/opt/rocm)", v.trim()));
     }
-    let status = ctx.root.read("/var/lib/dpkg/status").unwrap_or_default();
-    let packaged = status.split("\n\n").find_map(|stanza| {
-        let field = |key: &str| {
-            stanza
-                .lines()
-                .find_map(|l| l.strip_prefix(key).map(str::trim))
-        };
-        (field("Package:")? == "libhsa-runtime64-1" && field("Status:")?.ends_with(" installed"))
-            .then(|| field("Version:").map(str::to_string))?
-    });
+    // dpkg's own query, not its database files (their format is dpkg's
+    // business).
+    let packaged = ctx
+        .system
+        .run(
+            "dpkg-query",
+            &[
+                "--show",
+                "--showformat=${db:Status-Status} ${Version}",
+                RUNTIME_PACKAGE,
+            ],
+        )
+        .ok()
+        .filter(|o| o.code == 0)
+        .and_then(|o| {
+            o.stdout
+                .trim()
+                .strip_prefix("installed ")
+                .map(str::to_string)
+        });
     match packaged {
         Some(v) => Check::ok(id, format!("Debian's ROCm runtime, libhsa-runtime64-1 {v}")),
         None => Check::ok(

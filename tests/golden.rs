@@ -388,3 +388,31 @@ fn tool_documentation_shows_the_real_output() {
         );
     }
 }
+
+/// The README's `rdna1-fg doctor` example is the real output on the
+/// healthy fixture: every line of it appears in the golden output, in order
+/// (the README leaves some detail lines out).
+#[test]
+fn readme_shows_real_doctor_output() {
+    let readme = std::fs::read_to_string(manifest_dir().join("README.md")).unwrap();
+    let golden =
+        std::fs::read_to_string(manifest_dir().join("tests/golden/doctor/healthy.txt")).unwrap();
+    let start = readme
+        .find("$ sudo rdna1-fg doctor\n")
+        .expect("README.md has a `$ sudo rdna1-fg doctor` example");
+    let block = &readme[start..];
+    let block = &block[..block.find("```").expect("the example's block ends")];
+    let mut rest = golden.lines();
+    let mut shown = 0;
+    for line in block.lines().skip(1) {
+        assert!(
+            rest.any(|g| g == line),
+            "README.md's doctor example has a line not in tests/golden/doctor/healthy.txt (or out of order): {line:?}"
+        );
+        shown += 1;
+    }
+    assert!(
+        shown > 20,
+        "the README's doctor example is too short ({shown} lines)"
+    );
+}

@@ -308,7 +308,7 @@ pub struct Tally {
     pub short_nodes: u32,
 }
 
-/// End of a pass: `KFD: RDNA1 rule: 1 bank(s) patched, 0 already set, 0 refused`.
+/// End of a pass: `KFD: RDNA1 rule: 1 bank(s) patched, 0 kept, 0 already set, 0 refused, on 1 matching of 2 node(s)`.
 pub struct Summary {
     /// The counts.
     pub tally: Tally,

@@ -55,11 +55,16 @@ install_packages() {
 	touch "$STAMP_PACKAGES"
 }
 
+# prepare_kernel: the checkout's script, run from /tmp of the build root and
+# removed after: the build root is booted as a user's system by the packaging
+# test, whose `rdna1-fg doctor` must find the package's copy in /usr/sbin,
+# not a copy of the harness's earlier in PATH.
 prepare_kernel() {
 	mount_root
-	install -m 0755 "$REPO_DIR/scripts/rdna1-fg-prepare-kernel" "$ROOT_DIR/usr/local/sbin/"
-	in_root /usr/local/sbin/rdna1-fg-prepare-kernel --force "$KREL" >"$CACHE_DIR/prepare-kernel.log" 2>&1 ||
+	install -m 0755 "$REPO_DIR/scripts/rdna1-fg-prepare-kernel" "$ROOT_DIR/tmp/rdna1-fg-prepare-kernel"
+	in_root /tmp/rdna1-fg-prepare-kernel --force "$KREL" >"$CACHE_DIR/prepare-kernel.log" 2>&1 ||
 		die "preparing the kernel tree failed (log: $CACHE_DIR/prepare-kernel.log)"
+	rm -f "$ROOT_DIR/tmp/rdna1-fg-prepare-kernel"
 }
 
 fetch_boot() {
@@ -91,6 +96,8 @@ main() {
 	grep -q '^kfd-header ' "$ROOT_DIR$KBUILD_IN_ROOT/.rdna1_fg-prepared" 2>/dev/null ||
 		step "prepare kernel tree with Rust artifacts and KFD's header" prepare_kernel
 	[ -f "$BOOT_DIR/.rdna1_fg-fetched" ] || step "fetch Debian's kernel image and modules" fetch_boot
+	# (Build roots prepared before the script ran from /tmp kept a copy.)
+	rm -f "$ROOT_DIR/usr/local/sbin/rdna1-fg-prepare-kernel"
 	log "build root ready: $ROOT_DIR (kernel tree $KBUILD_IN_ROOT)"
 }
 

@@ -166,7 +166,8 @@ fi
 modprobe rdna1_fg
 check_eq "modprobe rdna1_fg (amdgpu loaded)" "$?" 0
 wait_until "flags 1" 20 flags_are 0 0 1
-exec 3</dev/kfd
+# (KFD's open() wants read and write.)
+exec 3<>/dev/kfd
 check_eq "/dev/kfd held open: amdgpu in use" "$([ "$(cat /sys/module/amdgpu/refcnt)" -gt 0 ] && echo yes)" yes
 out=$(modprobe -r rdna1_fg 2>&1)
 check_eq "modprobe -r rdna1_fg, amdgpu in use: exit 0" "$?" 0

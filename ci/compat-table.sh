@@ -35,7 +35,7 @@ row() {
 	if [ -n "$ONLY_IF_NEWEST" ]; then in_ci="tested while newer than every other target"; fi
 	# A kernel built here (ci/debug-kernel.sh), run when named.
 	if [ -n "$BUILD_FROM" ]; then
-		kernel="debug build (KASAN, lockdep, clang) of $kernel's source and config"
+		kernel="debug build (PREEMPT_RT, KASAN, lockdep, clang) of $kernel's source, from a minimal config (\`ci/debug-kernel.config\`)"
 		grep -qx "$name" "$CI_DIR/targets/default.list" || in_ci="when named: \`RDNA1_FG_TARGETS=$name\`"
 	fi
 	# shellcheck disable=SC2016

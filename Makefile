@@ -87,9 +87,9 @@ stress:
 	RDNA1_FG_STRESS=full RDNA1_FG_TARGETS="$${RDNA1_FG_TARGETS:-$(PRIMARY_TARGET)}" \
 		ci/test.sh $(STRESS_SCENARIOS)
 
-# Not part of make test: every scenario on the KASAN + lockdep debug kernel
-# (ci/debug-kernel.sh builds it once, cached; its cold build takes hours on
-# 2 cores, beyond the CI budget).
+# Not part of make test: every scenario on the PREEMPT_RT + KASAN + lockdep
+# debug kernel (ci/debug-kernel.sh builds it once, cached, from a minimal
+# config: about 21 minutes cold on 2 cores).
 test-debug:
 	RDNA1_FG_TARGETS=sid-debug-amd64 ci/test.sh
 

@@ -140,7 +140,8 @@ slim_amdgpu() {
 }
 
 # add_chain DIR MODULE...: the modules and their dependencies, decompressed
-# (busybox insmod takes plain .ko files), with their load order in DIR/order.
+# (busybox insmod takes plain .ko files; Debian's are xz-compressed, the
+# debug kernel's are not), with their load order in DIR/order.
 add_chain() {
 	local dir=$1 m
 	shift
@@ -150,7 +151,10 @@ add_chain() {
 	done | awk '!seen[$0]++' >"$dir.paths"
 	[ -s "$dir.paths" ] || die "modprobe found no modules for $* in $BOOT_DIR"
 	while read -r m; do
-		xz -dc "$m" >"$dir/$(basename "$m" .xz)"
+		case $m in
+		*.xz) xz -dc "$m" >"$dir/$(basename "$m" .xz)" ;;
+		*) cp "$m" "$dir/" ;; # the debug kernel's, installed uncompressed
+		esac
 		[ "$(basename "$m" .xz)" != amdgpu.ko ] || slim_amdgpu "$dir/amdgpu.ko"
 		basename "$m" .xz >>"$dir/order"
 	done <"$dir.paths"

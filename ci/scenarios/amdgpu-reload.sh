@@ -13,7 +13,7 @@ insmod "$MODULE" device_id=0 heap_mask=0x1
 check_eq "insmod succeeds" "$?" 0
 check_eq "patched at load" "$(bank_field 0 0 flags)" 1
 
-cycles=$(scaled 3 10 50)
+cycles=$(scaled 3 6 50)
 i=1
 while [ "$i" -le "$cycles" ]; do
 	unload_amdgpu || fail "rmmod amdgpu, cycle $i"

@@ -41,7 +41,7 @@ device_id=0 heap_mask=0x21 adopt=1|1|1
 device_id=0xffff heap_mask=0x1|0|0'
 nsets=$(echo "$sets" | wc -l)
 
-cycles=$(scaled 30 100 500)
+cycles=$(scaled 30 60 500)
 i=0
 bad_load=0
 bad_unload=0

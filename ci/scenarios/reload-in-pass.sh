@@ -6,11 +6,11 @@
 # forgotten as such (amdgpu went away since they were made, even though KFD
 # is live again when the pass walks), never matched against the new
 # topology's structs; the new bank is patched, and unload restores it.
-# The reload must finish within the pass's wait (12 s; the slimmed amdgpu
+# The reload must finish within the pass's wait (10 s; the slimmed amdgpu
 # loads in about 6 s under TCG).
 # shellcheck source=ci/guest/lib.sh
 . /ci/lib.sh
-DELAY_MS=12000
+DELAY_MS=10000
 load_amdgpu || exit 1
 before=$(topology_text)
 

@@ -41,7 +41,7 @@ reader=$!
 ) &
 cycler=$!
 
-reloads=$(scaled 2 6 30)
+reloads=$(scaled 2 4 30)
 i=1
 bad_amdgpu=0
 busy=0

@@ -4,8 +4,8 @@
 use rdna1_fg::logic::heap::{heap_name, HeapMask, DEFAULT_HEAP_MASK, HOT_PLUGGABLE};
 use rdna1_fg::logic::layout::{read_le, Mismatch, KFD_MEM_PROPERTIES, MAX_SPAN};
 use rdna1_fg::logic::messages::{
-    AlreadySet, BadParam, BankRef, Forgotten, HooksFailed, NoMatch, ParamsLine, Patched, Refused,
-    Rescan, Restored, Summary, Tally, Trigger, Waiting, WouldPatch,
+    AlreadySet, AmdgpuBuiltIn, BadParam, BankRef, Forgotten, HooksFailed, NoMatch, ParamsLine,
+    Patched, Refused, Rescan, Restored, Summary, Tally, Trigger, Waiting, WouldPatch,
 };
 use rdna1_fg::logic::props::{find_u64, MemBankProps, NodeProps, PropsError};
 use rdna1_fg::logic::restore::{self, Restore};
@@ -534,12 +534,20 @@ fn lifecycle_lines_match_the_users_grep() {
             && no_ftrace.ends_with("module not loaded, nothing changed"),
         "{no_ftrace}"
     );
+    let built_in = AmdgpuBuiltIn.to_string();
+    assert!(
+        built_in.contains("(CONFIG_DRM_AMDGPU=y)")
+            && built_in.contains("(CONFIG_DRM_AMDGPU=m)")
+            && built_in.ends_with("not loaded"),
+        "{built_in}"
+    );
     for line in [
         forgotten.to_string(),
         Waiting.to_string(),
         hooks,
         missing,
         no_ftrace,
+        built_in,
     ] {
         assert!(grep_kfd_rdna1(&line), "{line}");
     }

@@ -17,6 +17,7 @@ use crate::kfd_hooks::{hook_stats, now_ns, HookStats, TopologyGen};
 use crate::kfd_mem::{read_bank, BankRead};
 use crate::logic::handoff::{Request, Served, ShowRefusal};
 use crate::logic::heap::HOT_PLUGGABLE;
+use crate::logic::messages::Tally;
 use crate::logic::messages::{
     Adopted, AlreadySet, BankRef, NoMatch, NoTopology, Patched, Refused, Rescan, Summary, Trigger,
     Unloaded, WouldPatch, WriteProbeBack, WriteProbeSilent,
@@ -27,10 +28,11 @@ use crate::logic::restore::{self, GoneBecause};
 use crate::logic::rules::{BankAction, Config};
 use crate::logic::status::{BankStatus, Counters, Latency, ModuleState, StatusHeader, WriteProbe};
 use crate::logic::textbuf::TextBuf;
-use crate::logic::messages::Tally;
 use crate::logic::walk::{self, Outcome, SelectedNode, Topology, Visitor, TOPOLOGY_DIR};
 use crate::records::{BankIdentity, PatchRecord, Records};
-use crate::sysfs_file::{node_file_path, topology_file_path, topology_path, FileError, SysfsFile, SysfsMount};
+use crate::sysfs_file::{
+    node_file_path, topology_file_path, topology_path, FileError, SysfsFile, SysfsMount,
+};
 use core::fmt::{self, Write};
 use kernel::alloc::AllocError;
 use kernel::prelude::*;
@@ -335,7 +337,12 @@ impl Patcher {
         let quiet = why == Trigger::Retry;
         let epoch = epoch_of(hooks);
         self.forget_outdated(epoch);
-        self.begin_pass(hooks.trigger.filter(|(t, _)| *t == why), epoch, Mode::Patch, quiet);
+        self.begin_pass(
+            hooks.trigger.filter(|(t, _)| *t == why),
+            epoch,
+            Mode::Patch,
+            quiet,
+        );
         if why != Trigger::Load && !quiet {
             info(Rescan(why));
         }
@@ -399,7 +406,12 @@ impl Patcher {
 
     /// The identity of a bank the probe showed at `attr`, in this pass's
     /// KFD instance.
-    pub(crate) fn identity(&self, node: SelectedNode, attr: usize, sysfs: &MemBankProps) -> BankIdentity {
+    pub(crate) fn identity(
+        &self,
+        node: SelectedNode,
+        attr: usize,
+        sysfs: &MemBankProps,
+    ) -> BankIdentity {
         BankIdentity {
             gpu_id: node.gpu_id,
             attr,
@@ -514,8 +526,12 @@ impl Patcher {
         let attr = match self.identify(bank) {
             Ok(attr) => attr,
             Err(refusal) => {
-                self.records
-                    .maybe_seen(node.gpu_id, sysfs.heap_type, sysfs.size_in_bytes, self.pass.id);
+                self.records.maybe_seen(
+                    node.gpu_id,
+                    sysfs.heap_type,
+                    sysfs.size_in_bytes,
+                    self.pass.id,
+                );
                 return Err(refusal);
             }
         };
@@ -714,7 +730,13 @@ impl Visitor<KfdSysfs<'_>> for Patcher {
                     reason,
                     Refusal::WriteProbeNotRun | Refusal::WriteProbeLeftOut
                 );
-                self.log_refusal(at.node, Some(at.bank), &reason, repeated, reason.transient());
+                self.log_refusal(
+                    at.node,
+                    Some(at.bank),
+                    &reason,
+                    repeated,
+                    reason.transient(),
+                );
                 Outcome::Refused
             }
         }

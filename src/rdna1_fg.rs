@@ -307,9 +307,7 @@ impl Shared {
             ..hook_stats()
         };
         if !hooks.kfd_live {
-            state
-                .patcher
-                .forget_all(&GoneBecause::KfdUnloaded);
+            state.patcher.forget_all(&GoneBecause::KfdUnloaded);
             return;
         }
         if let Some(ms) = state

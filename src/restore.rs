@@ -15,9 +15,9 @@
 use crate::kfd_hooks::hook_stats;
 use crate::logic::messages::{BankRef, Forgotten, NotRestored, Restored, Unloaded};
 use crate::logic::pass::{self, Incomplete};
+use crate::logic::props::MemBankProps;
 use crate::logic::restore::{self, Restore, Unrestored};
 use crate::logic::walk::{Outcome, SelectedNode};
-use crate::logic::props::MemBankProps;
 use crate::patcher::{epoch_of, info, warn, KfdSysfs, Mode, OpenBank, Patcher, Refusal};
 use crate::sysfs_file::SysfsMount;
 use kernel::time::{delay::fsleep, Delta};

@@ -13,8 +13,9 @@
  *      kfd_topology_remove_device   entry and return: a GPU node is removed
  *      kfd_topology_add_device      entry and return: a GPU node is added
  *                                   (every node's sysfs tree is rebuilt)
- *    The last three only trigger rescans and keep a topology generation for
- *    bookkeeping; no write depends on them having fired.
+ *    The last three trigger rescans and keep a topology generation and
+ *    counts for bookkeeping (the shutdown probe also marks KFD gone and
+ *    moves the KFD instance); no write depends on them having fired.
  *  - the topology work (rescans, restore) and its delayed retry.
  *
  * Probe handlers run in atomic context, on any preemption model: they take
@@ -285,7 +286,12 @@ static int rfg_register_probes_locked(u32 *failed)
 		goto out_remove;
 	WRITE_ONCE(rfg_show_probe_registered, show);
 	WRITE_ONCE(rfg_probes_registered, true);
-	atomic64_set(&rfg_topology_changing, 0);
+	/*
+	 * No reset of rfg_topology_changing here: it is 0 from the last
+	 * unregistration (or static init), and an add or remove that entered
+	 * while the kretprobes were being armed has counted itself in and will
+	 * count itself out.
+	 */
 	atomic64_inc(&rfg_topology_gen);
 	atomic_set(&rfg_kfd_live, 1);
 	return 0;
@@ -425,7 +431,8 @@ void rdna1_fg_hooks_run_now(void)
 
 void rdna1_fg_hooks_retry(u32 ms)
 {
-	queue_delayed_work(system_dfl_wq, &rfg_retry, msecs_to_jiffies(ms));
+	/* The latest pass decides: its retry replaces one still pending. */
+	mod_delayed_work(system_dfl_wq, &rfg_retry, msecs_to_jiffies(ms));
 }
 
 void rdna1_fg_hooks_stop(void)

@@ -48,7 +48,10 @@ struct rdna1_fg_hook_stats {
 	u64 trigger_ns;
 	u64 trigger_kind;
 	u64 now_ns;
-	/* Topology generation: moves at every entry and return of add/remove. */
+	/*
+	 * Topology generation: moves at every entry and return of add/remove,
+	 * at shutdown, and when the probes are registered or unregistered.
+	 */
 	u64 topology_gen;
 	/* Adds and removes in progress (entered, not returned). */
 	s64 topology_changing;

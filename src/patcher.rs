@@ -45,7 +45,7 @@ pub(crate) const TEXT_BUF_LEN: usize = 2 * 4096;
 /// The first retry after the write probe did not run, and the longest.
 const RETRY_FIRST_MS: u32 = 1000;
 const RETRY_MAX_MS: u32 = 8000;
-/// The next walk after a bank went away between its two reads.
+/// The first walk again after one that saw KFD's topology change.
 const RESCAN_AFTER_CHANGE_MS: u32 = 100;
 
 /// One bank's open `properties` file, and the attribute KFD showed for it.
@@ -95,9 +95,16 @@ impl Topology for KfdSysfs<'_> {
         }
     }
 
-    fn gpu_id(&mut self, node: u32, buf: &mut [u8]) -> Option<u32> {
-        let file = SysfsFile::open(self.mount, &node_file_path(node, "gpu_id").ok()?).ok()??;
-        file.read_text(buf).ok()?.trim().parse().ok()
+    fn gpu_id(&mut self, node: u32, buf: &mut [u8]) -> Result<Option<u32>, FileError> {
+        // Every KFD node has one: a missing file is a node going away.
+        let file = SysfsFile::open(self.mount, &node_file_path(node, "gpu_id")?)?
+            .ok_or(FileError::Open(ENOENT))?;
+        let id = file
+            .read_text(buf)?
+            .trim()
+            .parse()
+            .map_err(|_| FileError::NotANumber)?;
+        Ok(Some(id))
     }
 
     fn bank_properties<'b>(
@@ -113,6 +120,11 @@ impl Topology for KfdSysfs<'_> {
             return Err(FileError::Read(ENOMEM));
         }
         let BankRead { text, served } = read_bank(&file, Request::Observe, buf);
+        if matches!(text, Err(FileError::Read(e)) if e == ENODEV) {
+            // Removed since it was opened: as if it had not been there (the
+            // node comes out short of banks, and the pass walks again soon).
+            return Ok(None);
+        }
         let attr = match served {
             Some(Served::Observed { attr }) => Some(attr),
             _ => None,
@@ -132,6 +144,9 @@ pub(crate) enum Refusal {
     Props(PropsError),
     /// No memory for the record that unload needs.
     NoMemory,
+    /// Its `properties` could not be read (at unload: the line before
+    /// says why).
+    Unreadable,
     /// The probe on `mem_show` did not run for the module's read.
     WriteProbeNotRun,
     /// The probe on `mem_show` is not registered (test setting).
@@ -160,6 +175,9 @@ impl fmt::Display for Refusal {
             Self::Show(e) => e.fmt(f),
             Self::Props(e) => write!(f, "sysfs text: {e}"),
             Self::NoMemory => f.write_str("out of memory for the restore record"),
+            Self::Unreadable => {
+                f.write_str("its properties could not be read (see the refusal above)")
+            }
             Self::WriteProbeNotRun => f.write_str(
                 "the probe on KFD's mem_show did not run (kprobes disarmed or the probe missed)",
             ),
@@ -197,9 +215,12 @@ pub(crate) struct Pass {
     pub(crate) id: u64,
     /// The event that caused the pass, and when it happened.
     trigger: Option<(Trigger, u64)>,
-    /// The KFD instance the pass acts on: no write is made once amdgpu has
-    /// gone since (`Patcher::write`).
+    /// The KFD instance the pass acts on: no bank is taken for one of its
+    /// banks, and no write is made, once amdgpu has gone since
+    /// (`Patcher::identify`, `Patcher::write`).
     pub(crate) epoch: KfdEpoch,
+    /// KFD's device removals the hooks had counted when the pass began.
+    pub(crate) removes: u64,
     /// What its walk saw (filled in by the walk, completed after it).
     pub(crate) sight: WalkSight,
     /// A bank could not be written because the write probe did not run.
@@ -214,11 +235,12 @@ pub(crate) struct Pass {
 }
 
 impl Pass {
-    fn new(id: u64, trigger: Option<(Trigger, u64)>, epoch: KfdEpoch, quiet: bool) -> Self {
+    fn new(id: u64, trigger: Option<(Trigger, u64)>, hooks: &HookStats, quiet: bool) -> Self {
         Self {
             id,
             trigger,
-            epoch,
+            epoch: epoch_of(hooks),
+            removes: hooks.hits.remove_device,
             sight: WalkSight::default(),
             probe_not_run: false,
             vanished: false,
@@ -257,6 +279,8 @@ pub(crate) struct Patcher {
     probe_silent: bool,
     /// The next retry's delay.
     retry_ms: u32,
+    /// The next rescan's delay while KFD's topology keeps changing.
+    change_retry_ms: u32,
     pub(crate) unloaded: Unloaded,
 }
 
@@ -275,10 +299,21 @@ impl Patcher {
             counters: Counters::default(),
             last_latency: None,
             last_error: TextBuf::new(),
-            pass: Pass::new(0, None, KfdEpoch(0), false),
+            pass: Pass {
+                id: 0,
+                trigger: None,
+                epoch: KfdEpoch(0),
+                removes: 0,
+                sight: WalkSight::default(),
+                probe_not_run: false,
+                vanished: false,
+                patched: false,
+                quiet: false,
+            },
             mode: Mode::Patch,
             probe_silent: false,
             retry_ms: RETRY_FIRST_MS,
+            change_retry_ms: RESCAN_AFTER_CHANGE_MS,
             unloaded: Unloaded {
                 restored: 0,
                 not_restored: 0,
@@ -286,16 +321,17 @@ impl Patcher {
         })
     }
 
+    /// Begins a pass on the KFD instance and removal count of `hooks`.
     pub(crate) fn begin_pass(
         &mut self,
         trigger: Option<(Trigger, u64)>,
-        epoch: KfdEpoch,
+        hooks: &HookStats,
         mode: Mode,
         quiet: bool,
     ) {
         self.counters.scans += 1;
         self.mode = mode;
-        self.pass = Pass::new(self.counters.scans, trigger, epoch, quiet);
+        self.pass = Pass::new(self.counters.scans, trigger, hooks, quiet);
     }
 
     /// Forgets the records of an earlier KFD instance: amdgpu went away
@@ -335,11 +371,10 @@ impl Patcher {
         hooks: &HookStats,
     ) -> Option<u32> {
         let quiet = why == Trigger::Retry;
-        let epoch = epoch_of(hooks);
-        self.forget_outdated(epoch);
+        self.forget_outdated(epoch_of(hooks));
         self.begin_pass(
             hooks.trigger.filter(|(t, _)| *t == why),
-            epoch,
+            hooks,
             Mode::Patch,
             quiet,
         );
@@ -357,8 +392,9 @@ impl Patcher {
             id: self.pass.id,
             walk: self.pass.sight,
         };
+        let removes_now = hook_stats().hits.remove_device;
         self.records.forget_where(
-            |r| forgettable(r, sight, mount),
+            |r| forgettable(r, sight, removes_now, mount),
             &GoneBecause::NotInTopology,
             &mut self.counters,
         );
@@ -377,10 +413,16 @@ impl Patcher {
                 });
             }
         }
-        if self.pass.vanished {
-            // KFD is rebuilding its sysfs tree: walk the new one soon.
-            return Some(RESCAN_AFTER_CHANGE_MS);
+        if self.pass.vanished || !self.pass.sight.stable() || self.pass.sight.short_nodes != 0 {
+            // KFD is changing its topology (a bank went away between two
+            // reads, its generation or the hooks moved, a node showed fewer
+            // banks than it has): walk the new one soon, then less often
+            // while it keeps changing.
+            let delay = self.change_retry_ms;
+            self.change_retry_ms = self.change_retry_ms.saturating_mul(2).min(RETRY_MAX_MS);
+            return Some(delay);
         }
+        self.change_retry_ms = RESCAN_AFTER_CHANGE_MS;
         if !self.pass.probe_not_run || !config.write_probe {
             self.retry_ms = RETRY_FIRST_MS;
             return None;
@@ -447,15 +489,23 @@ impl Patcher {
         }
     }
 
-    /// The attribute KFD showed for `bank`, if the probe saw it.
-    fn identify(&mut self, bank: &OpenBank) -> Result<usize, Refusal> {
-        match bank.attr {
+    /// The attribute KFD showed for `bank`, if the probe saw it, and if it
+    /// belongs to the KFD instance the pass began on: after amdgpu went
+    /// away (and perhaps came back), an attribute is no identity any more
+    /// (a new struct may sit where an old one was).
+    pub(crate) fn identify(&mut self, bank: &OpenBank) -> Result<usize, Refusal> {
+        let attr = match bank.attr {
             Some(attr) => {
                 self.probe_ran();
-                Ok(attr)
+                attr
             }
-            None => Err(self.probe_did_not_run()),
+            None => return Err(self.probe_did_not_run()),
+        };
+        if epoch_of(&hook_stats()) != self.pass.epoch {
+            self.pass.sight.unidentified = true;
+            return Err(Refusal::KfdChanged);
         }
+        Ok(attr)
     }
 
     /// Reads `bank` again with a write request: the probe checks the struct
@@ -541,6 +591,7 @@ impl Patcher {
             // Ours, from an earlier pass: the node may have a new index.
             record.at = at;
             record.seen = self.pass.id;
+            record.removes_seen = self.pass.removes;
         }
         let (before, after) = match (action, known) {
             (BankAction::Skip, _) => return Ok(Outcome::Ignored),
@@ -589,6 +640,7 @@ impl Patcher {
                     before,
                     bits,
                     seen: self.pass.id,
+                    removes_seen: self.pass.removes,
                     maybe_seen: 0,
                     not_restored: None,
                 },
@@ -624,6 +676,7 @@ impl Patcher {
                 before: sysfs.flags & !HOT_PLUGGABLE,
                 bits: HOT_PLUGGABLE,
                 seen: self.pass.id,
+                removes_seen: self.pass.removes,
                 maybe_seen: 0,
                 not_restored: None,
             },
@@ -686,8 +739,14 @@ impl Patcher {
 
 /// Whether `record`, not met by `pass`, is gone (`pass::forgettable`); its
 /// path is looked up only when that decides.
-fn forgettable(record: &PatchRecord, pass: PassSight, mount: &SysfsMount) -> bool {
-    pass::forgettable(record.seen, record.maybe_seen, pass, || {
+fn forgettable(
+    record: &PatchRecord,
+    pass: PassSight,
+    removes_now: u64,
+    mount: &SysfsMount,
+) -> bool {
+    let removed_since = removes_now > record.removes_seen;
+    pass::forgettable(record.seen, record.maybe_seen, removed_since, pass, || {
         topology_path(record.at.node, Some(record.at.bank))
             .is_ok_and(|path| matches!(SysfsFile::open(mount, &path), Ok(None)))
     })
@@ -722,8 +781,8 @@ impl Visitor<KfdSysfs<'_>> for Patcher {
         match done {
             Ok(outcome) => outcome,
             Err(reason) => {
-                // An identified bank still counts as seen: no `complete = false`.
-                // A retry pass does not repeat "the probe did not run" for
+                // The refusals that leave the bank unidentified have marked
+                // the pass's sight already (`identify`, `write`). A retry pass does not repeat "the probe did not run" for
                 // each bank (`WriteProbeSilent` said it once); any other
                 // refusal it meets is news, and is said.
                 let repeated = matches!(
@@ -745,6 +804,14 @@ impl Visitor<KfdSysfs<'_>> for Patcher {
     fn refused(&mut self, node: u32, bank: Option<u32>, reason: &dyn fmt::Display) {
         // A node or bank that could not be read: the pass did not see all.
         self.pass.sight.unreadable = true;
+        if let (Mode::Restore, Some(bank)) = (self.mode, bank) {
+            // Unload tells the bank's own failure, not just an incomplete walk.
+            for record in self.records.iter_mut() {
+                if record.at.node == node && record.at.bank == bank {
+                    record.not_restored = Some(Refusal::Unreadable);
+                }
+            }
+        }
         self.log_refusal(node, bank, reason, false, false);
     }
 }

@@ -152,7 +152,7 @@ use logic::messages::{AmdgpuBuiltIn, BadParam, HooksFailed, ParamsLine, Trigger,
 use logic::restore::GoneBecause;
 use logic::rules::{Config, ParamError, RawParams};
 use patcher::{error, info, warn, Patcher, TEXT_BUF_LEN};
-use sysfs_file::{module_file_path, module_state_path, SysfsFile, SysfsMount};
+use sysfs_file::{module_file_path, module_state_path, FileError, SysfsFile, SysfsMount};
 
 module! {
     type: Rdna1Fg,
@@ -318,16 +318,34 @@ impl Shared {
         }
     }
 
-    /// Whether amdgpu is built into the kernel: `/sys/module/amdgpu`
+    /// Whether amdgpu is built into the kernel: `/sys/module/amdgpu/parameters`
     /// exists (the kernel makes it for a built-in driver with parameters,
     /// which amdgpu has) without the `initstate` every loadable module's
-    /// directory has, from its first moment to its last.
+    /// directory has. A loadable amdgpu looks the same for a moment while
+    /// it loads (`initstate` comes after `parameters`) or unloads (it goes
+    /// first), so the answer must hold over a few looks, 100 ms apart; a
+    /// built-in driver's never changes.
     fn amdgpu_built_in(&self) -> bool {
+        const LOOKS: u32 = 5;
         let exists = |file| {
-            module_file_path("amdgpu", file)
-                .is_ok_and(|path| matches!(SysfsFile::open(&self.mount, &path), Ok(Some(_))))
+            module_file_path("amdgpu", file).is_ok_and(|path| {
+                match SysfsFile::open(&self.mount, &path) {
+                    Ok(found) => found.is_some(),
+                    // There, but not to be read (a write-only attribute).
+                    Err(FileError::Open(e)) => e == EACCES,
+                    Err(_) => false,
+                }
+            })
         };
-        exists("uevent") && !exists("initstate")
+        for look in 0..LOOKS {
+            if look > 0 {
+                fsleep(Delta::from_millis(100));
+            }
+            if !exists("parameters") || exists("initstate") {
+                return false;
+            }
+        }
+        true
     }
 
     /// Whether amdgpu is loaded and live, as `/sys/module/amdgpu` says.

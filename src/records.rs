@@ -46,8 +46,11 @@ pub(crate) struct PatchRecord {
     pub(crate) bits: u32,
     /// The pass that last saw the bank.
     pub(crate) seen: u64,
+    /// KFD's device removals counted when that pass began: a bank can
+    /// leave KFD's topology only through a removal after it.
+    pub(crate) removes_seen: u64,
     /// The last pass that met a bank it could not identify (the write probe
-    /// did not run) with this record's node, heap type and size: it may
+    /// did not run) with this record's `gpu_id`, heap type and size: it may
     /// have been this one, so that pass must not forget it.
     pub(crate) maybe_seen: u64,
     /// Why the current restore walk could not clear the bits of the bank,

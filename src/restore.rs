@@ -40,13 +40,12 @@ impl Patcher {
             if !hooks.kfd_live {
                 break;
             }
-            let epoch = epoch_of(&hooks);
-            self.forget_outdated(epoch);
+            self.forget_outdated(epoch_of(&hooks));
             if hooks.topology.changing {
                 fsleep(Delta::from_millis(WAIT_MS));
                 continue;
             }
-            self.begin_pass(None, epoch, Mode::Restore, false);
+            self.begin_pass(None, &hooks, Mode::Restore, false);
             for record in self.records.iter_mut() {
                 record.not_restored = None;
             }
@@ -80,6 +79,7 @@ impl Patcher {
                 last_walk,
                 hooks.kfd_live,
                 pass::outdated(record.id.epoch, now),
+                hooks.hits.remove_device > record.removes_seen,
             );
             match verdict {
                 Unrestored::Gone(because) => {
@@ -113,15 +113,19 @@ impl Patcher {
         bank: &OpenBank,
         sysfs: &MemBankProps,
     ) -> Result<Outcome, Refusal> {
-        let Some(attr) = bank.attr else {
-            // Not identified: every record not yet restored may be this one.
-            let why = self.probe_did_not_run();
-            for record in self.records.iter_mut() {
-                record.not_restored = Some(why);
+        let attr = match self.identify(bank) {
+            Ok(attr) => attr,
+            // amdgpu went away during the restore: its records are
+            // outdated, and reported so.
+            Err(why @ Refusal::KfdChanged) => return Err(why),
+            Err(why) => {
+                // Not identified: every record not yet restored may be this one.
+                for record in self.records.iter_mut() {
+                    record.not_restored = Some(why);
+                }
+                return Err(why);
             }
-            return Err(why);
         };
-        self.probe_ran();
         let id = self.identity(node, attr, sysfs);
         let Some(index) = self.records.find(&id) else {
             return Ok(Outcome::Ignored);

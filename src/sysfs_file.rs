@@ -78,6 +78,8 @@ pub(crate) enum FileError {
     TooLong,
     /// The text is not UTF-8.
     NotText,
+    /// The text is not the number the file holds.
+    NotANumber,
     /// Another read of the module's holds the hand-off slot (not expected:
     /// walks take turns).
     Busy,
@@ -91,6 +93,7 @@ impl fmt::Display for FileError {
             Self::Read(e) => write!(f, "read failed ({e:?})"),
             Self::TooLong => f.write_str("text longer than the read buffer"),
             Self::NotText => f.write_str("text is not UTF-8"),
+            Self::NotANumber => f.write_str("text is not a number"),
             Self::Busy => f.write_str("another read of the module's is in progress"),
         }
     }

@@ -676,17 +676,19 @@ mod forgetting {
 
     #[test]
     fn a_bank_seen_in_the_pass_is_kept() {
-        assert!(!forgettable(PASS, 0, pass(complete()), || true));
+        assert!(!forgettable(PASS, 0, true, pass(complete()), || true));
         let unidentified = WalkSight {
             unidentified: true,
             ..complete()
         };
-        assert!(!forgettable(PASS, PASS, pass(unidentified), || true));
+        assert!(!forgettable(PASS, PASS, true, pass(unidentified), || true));
     }
 
     #[test]
     fn a_complete_pass_forgets_what_it_did_not_see_without_looking() {
-        assert!(forgettable(6, 0, pass(complete()), || panic!("no lookup")));
+        assert!(forgettable(6, 0, true, pass(complete()), || panic!(
+            "no lookup"
+        )));
     }
 
     #[test]
@@ -695,8 +697,8 @@ mod forgetting {
             unidentified: true,
             ..complete()
         };
-        assert!(forgettable(6, 0, pass(walk), || true));
-        assert!(!forgettable(6, 0, pass(walk), || false));
+        assert!(forgettable(6, 0, true, pass(walk), || true));
+        assert!(!forgettable(6, 0, true, pass(walk), || false));
     }
 
     #[test]
@@ -707,7 +709,7 @@ mod forgetting {
             unidentified: true,
             ..complete()
         };
-        assert!(!forgettable(6, PASS, pass(walk), || true));
+        assert!(!forgettable(6, PASS, true, pass(walk), || true));
     }
 
     #[test]
@@ -716,7 +718,7 @@ mod forgetting {
             unreadable: true,
             ..complete()
         };
-        assert!(!forgettable(6, 0, pass(walk), || true));
+        assert!(!forgettable(6, 0, true, pass(walk), || true));
     }
 
     #[test]
@@ -727,7 +729,15 @@ mod forgetting {
             short_nodes: 1,
             ..complete()
         };
-        assert!(!forgettable(6, 0, pass(walk), || true));
+        assert!(!forgettable(6, 0, true, pass(walk), || true));
+    }
+
+    #[test]
+    fn without_a_removal_since_the_bank_was_seen_nothing_is_forgotten() {
+        // Within one KFD instance a bank leaves only through
+        // kfd_topology_remove_device; a complete-looking walk that missed it
+        // (inside a sysfs rebuild KFD does not announce) proves nothing.
+        assert!(!forgettable(6, 0, false, pass(complete()), || true));
     }
 
     #[test]
@@ -736,12 +746,12 @@ mod forgetting {
             generation_after: Some(4),
             ..complete()
         };
-        assert!(!forgettable(6, 0, pass(walk), || true));
+        assert!(!forgettable(6, 0, true, pass(walk), || true));
         let unknown = WalkSight {
             generation_before: None,
             ..complete()
         };
-        assert!(!forgettable(6, 0, pass(unknown), || true));
+        assert!(!forgettable(6, 0, true, pass(unknown), || true));
     }
 
     #[test]
@@ -752,7 +762,7 @@ mod forgetting {
             hooks_stable: false,
             ..complete()
         };
-        assert!(!forgettable(6, 0, pass(walk), || true));
+        assert!(!forgettable(6, 0, true, pass(walk), || true));
     }
 }
 
@@ -858,23 +868,31 @@ mod unload_report {
     #[test]
     fn gone_only_on_proof() {
         assert_eq!(
-            unrestored::<&str>(None, Some(Ok(())), true, false),
+            unrestored::<&str>(None, Some(Ok(())), true, false, true),
             Unrestored::Gone(GoneBecause::NotInTopology)
         );
         assert_eq!(
-            unrestored::<&str>(None, None, false, false),
+            unrestored::<&str>(None, None, false, false, true),
             Unrestored::Gone(GoneBecause::KfdUnloaded)
         );
         assert_eq!(
-            unrestored::<&str>(None, Some(Err(Incomplete::Unreadable)), true, true),
+            unrestored::<&str>(None, Some(Err(Incomplete::Unreadable)), true, true, true),
             Unrestored::Gone(GoneBecause::AmdgpuReloaded)
+        );
+    }
+
+    #[test]
+    fn not_met_without_a_removal_is_not_restored_not_gone() {
+        assert_eq!(
+            unrestored::<&str>(None, Some(Ok(())), true, false, false),
+            Unrestored::MaybeStillSet(StillSetBecause::NoRemoval)
         );
     }
 
     #[test]
     fn a_failed_read_at_unload_is_not_restored_not_gone() {
         assert_eq!(
-            unrestored::<&str>(None, Some(Err(Incomplete::Unreadable)), true, false),
+            unrestored::<&str>(None, Some(Err(Incomplete::Unreadable)), true, false, true),
             Unrestored::MaybeStillSet(StillSetBecause::WalkIncomplete(Incomplete::Unreadable))
         );
     }
@@ -882,11 +900,17 @@ mod unload_report {
     #[test]
     fn a_topology_that_never_settles_is_not_restored_not_gone() {
         assert_eq!(
-            unrestored::<&str>(None, None, true, false),
+            unrestored::<&str>(None, None, true, false, true),
             Unrestored::MaybeStillSet(StillSetBecause::NoWalk)
         );
         assert_eq!(
-            unrestored::<&str>(None, Some(Err(Incomplete::GenerationMoved)), true, false),
+            unrestored::<&str>(
+                None,
+                Some(Err(Incomplete::GenerationMoved)),
+                true,
+                false,
+                true
+            ),
             Unrestored::MaybeStillSet(StillSetBecause::WalkIncomplete(Incomplete::GenerationMoved))
         );
     }
@@ -894,7 +918,7 @@ mod unload_report {
     #[test]
     fn a_refused_write_is_reported_with_its_reason() {
         assert_eq!(
-            unrestored(Some("layout"), Some(Ok(())), true, false),
+            unrestored(Some("layout"), Some(Ok(())), true, false, true),
             Unrestored::MaybeStillSet(StillSetBecause::WriteRefused("layout"))
         );
     }

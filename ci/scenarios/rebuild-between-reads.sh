@@ -14,6 +14,9 @@ before=$(topology_text)
 dmesg -c >/dev/null
 insmod "$MODULE" device_id=0 heap_mask=0x1 test_write_delay_ms=4000 &
 loader=$!
+# The probes registered (add_device's is the last), the first pass reads
+# the bank within milliseconds, then waits 4 s before its second read.
+wait_until "rdna1_fg's probes registered" 20 grep -q kfd_topology_add_device /sys/kernel/debug/kprobes/list
 sleep 1
 unload_amdgpu
 check_eq "rmmod amdgpu between the two reads" "$?" 0

@@ -20,7 +20,7 @@ check_eq "the bit stays set (the restore could not read the bank)" "$(bank_field
 check_dmesg "the failed read is said" \
 	'KFD: RDNA1 0x0: node 0 bank 0 refused, nothing written: read failed'
 check_dmesg "the bank is not restored, with why and adopt=1" \
-	'KFD: RDNA1 0x0: node 0 bank 0 SYSTEM not restored, nothing written: the bank was not found, but the walk did not see everything: a node or bank of the topology could not be read; HOT_PLUGGABLE stays set: .* modprobe rdna1_fg adopt=1 device_id=0x0 heap_mask=0x1 && modprobe -r rdna1_fg'
+	'KFD: RDNA1 0x0: node 0 bank 0 SYSTEM not restored, nothing written: its properties could not be read \(see the refusal above\); HOT_PLUGGABLE stays set: .* modprobe rdna1_fg adopt=1 device_id=0x0 heap_mask=0x1 && modprobe -r rdna1_fg'
 check_no_dmesg "not called gone" 'forgotten'
 check_dmesg "the summary counts it" 'unloading, 0 bank\(s\) restored, 1 not restored'
 

@@ -148,7 +148,13 @@ pub struct PassSight {
 ///
 /// `seen` is the last pass that identified the bank, `maybe_seen` the last
 /// pass that met a bank it could not identify but that had the record's
-/// node, heap type and size. Nothing is forgotten after a walk over a
+/// `gpu_id`, heap type and size. `removed_since`: KFD removed a device
+/// (`kfd_topology_remove_device` returned) since the walk that last saw
+/// the bank began: within one KFD instance that is the only way a bank
+/// leaves, so without it the record stays, whatever a walk saw (a walk
+/// inside one of KFD's sysfs rebuilds that it does not announce, such as
+/// the one after `kfd_topology_add_device` for SVM, sees fewer nodes with
+/// an unmoved `generation_id`). Nothing is forgotten after a walk over a
 /// changing topology. A complete walk proves it. Otherwise the record goes
 /// only when `path_gone()` (its last known sysfs path no longer exists)
 /// and nothing the walk failed to see could have been it: after a
@@ -159,10 +165,11 @@ pub struct PassSight {
 pub fn forgettable(
     seen: u64,
     maybe_seen: u64,
+    removed_since: bool,
     pass: PassSight,
     path_gone: impl FnOnce() -> bool,
 ) -> bool {
-    if seen == pass.id || !pass.walk.stable() {
+    if seen == pass.id || !removed_since || !pass.walk.stable() {
         return false;
     }
     if pass.walk.complete().is_ok() {

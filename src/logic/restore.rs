@@ -75,22 +75,28 @@ pub enum StillSetBecause<R> {
     /// No walk could run: KFD's topology kept changing until the time
     /// unload may wait ran out.
     NoWalk,
+    /// A complete walk did not meet the bank, but KFD removed no device
+    /// since the bank was last seen, so it cannot have left (it may sit
+    /// where a sysfs rebuild hid it).
+    NoRemoval,
 }
 
 /// What unload reports for a record it did not restore. `refusal`: why the
 /// last walk could not write the bank, if it met it; `last_walk`: whether
 /// the last walk was complete, `None` if none ran; `kfd_live`: KFD is
 /// loaded now; `outdated`: the record is from an earlier KFD instance
-/// ([`super::pass::outdated`]).
+/// ([`super::pass::outdated`]); `removed_since`: KFD removed a device since
+/// the bank was last seen ([`super::pass::forgettable`]).
 ///
 /// A record is reported gone only when KFD is gone, or its instance is, or
-/// a complete walk did not meet it. Anything else may have left the bit
-/// set, and says so.
+/// a complete walk did not meet it after KFD removed a device. Anything
+/// else may have left the bit set, and says so.
 pub fn unrestored<R>(
     refusal: Option<R>,
     last_walk: Option<Result<(), Incomplete>>,
     kfd_live: bool,
     outdated: bool,
+    removed_since: bool,
 ) -> Unrestored<R> {
     if !kfd_live {
         return Unrestored::Gone(GoneBecause::KfdUnloaded);
@@ -104,7 +110,8 @@ pub fn unrestored<R>(
     match last_walk {
         None => Unrestored::MaybeStillSet(StillSetBecause::NoWalk),
         Some(Err(why)) => Unrestored::MaybeStillSet(StillSetBecause::WalkIncomplete(why)),
-        Some(Ok(())) => Unrestored::Gone(GoneBecause::NotInTopology),
+        Some(Ok(())) if removed_since => Unrestored::Gone(GoneBecause::NotInTopology),
+        Some(Ok(())) => Unrestored::MaybeStillSet(StillSetBecause::NoRemoval),
     }
 }
 
@@ -124,11 +131,14 @@ impl<R: core::fmt::Display> core::fmt::Display for StillSetBecause<R> {
             Self::WriteRefused(refusal) => refusal.fmt(f),
             Self::WalkIncomplete(why) => write!(
                 f,
-                "the bank was not found, but the walk did not see everything: {why}"
+                "the walk did not find the bank, and did not see everything: {why}"
             ),
             Self::NoWalk => {
                 f.write_str("KFD's topology kept changing for as long as unload may wait")
             }
+            Self::NoRemoval => f.write_str(
+                "the walk did not find the bank, but KFD removed no device since it was seen",
+            ),
         }
     }
 }

@@ -43,9 +43,11 @@ pub trait Topology {
     ) -> Result<Option<&'b str>, Self::Error>;
 
     /// The `gpu_id` of `nodes/<node>` (0 for a CPU node), part of a bank's
-    /// identity; `None` where the source does not have it.
-    fn gpu_id(&mut self, _node: u32, _buf: &mut [u8]) -> Option<u32> {
-        None
+    /// identity; `Ok(None)` where the source does not have it. An error
+    /// refuses the node, as an unreadable `properties` does: a bank whose
+    /// identity is incomplete must not be taken for another.
+    fn gpu_id(&mut self, _node: u32, _buf: &mut [u8]) -> Result<Option<u32>, Self::Error> {
+        Ok(None)
     }
 
     /// Opens and reads `nodes/<node>/mem_banks/<bank>/properties` into `buf`.
@@ -134,9 +136,17 @@ pub fn walk<T: Topology, V: Visitor<T>>(
             continue;
         }
         tally.matched_nodes += 1;
+        let gpu_id = match topology.gpu_id(node, buf) {
+            Ok(id) => id,
+            Err(e) => {
+                tally.refused += 1;
+                visitor.refused(node, None, &e);
+                continue;
+            }
+        };
         let selected = SelectedNode {
             device_id: config.device_id,
-            gpu_id: topology.gpu_id(node, buf),
+            gpu_id,
         };
         let met = walk_banks(topology, config, selected, node, buf, visitor, &mut tally);
         if node_props.mem_banks_count != Some(met) {

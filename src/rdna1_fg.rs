@@ -34,10 +34,11 @@
 //! fired: a record carries the KFD instance it was made in (the count of
 //! amdgpu's shutdowns and goings) and is forgotten once that instance is
 //! gone; a record is forgotten as "no longer in KFD's topology" only after
-//! a walk that KFD's `generation_id`, the hooks and every node's
-//! `mem_banks_count` show to be complete (`logic/pass.rs`); and unload
-//! calls a bank gone only on such proof, else it says "not restored", with
-//! the way to clear the bit (`restore.rs`, `logic/restore.rs`).
+//! KFD removed a device since the bank was seen and a walk that KFD's
+//! `generation_id`, the hooks and every node's `mem_banks_count` show to be
+//! complete did not meet it (`logic/pass.rs`); and unload calls a bank gone
+//! only on such proof, else it says "not restored", with the way to clear
+//! the bit (`restore.rs`, `logic/restore.rs`).
 //!
 //! # Concurrency
 //!

@@ -198,6 +198,10 @@ module! {
             default: 0,
             description: "Test only: waits this long (0..30000 ms) between a bank's two reads",
         },
+        test_going_delay_ms: u32 {
+            default: 0,
+            description: "Test only: a pass that begins while KFD is gone waits this long (0..30000 ms)",
+        },
         test_fail_restore_read: u32 {
             default: 0,
             description: "Test only: 1 fails every bank read of the restore at unload (-ENOMEM)",
@@ -294,7 +298,11 @@ impl Shared {
                 log_probe_error(e, false);
             }
         }
-        let delay_ms = state.patcher.config().delay_ms;
+        let mut delay_ms = state.patcher.config().delay_ms;
+        if !hooks.kfd_live {
+            // Test only: time for amdgpu to come back within this pass.
+            delay_ms = delay_ms.saturating_add(state.patcher.config().going_delay_ms);
+        }
         if delay_ms != 0 {
             // Test only: a long pass, whose trigger was decided on what the
             // hooks said before it (amdgpu may go and come back, the module
@@ -440,6 +448,7 @@ impl kernel::Module for Rdna1Fg {
             test_fail_probe: param(module_parameters::test_fail_probe.value()),
             test_delay_ms: param(module_parameters::test_delay_ms.value()),
             test_write_delay_ms: param(module_parameters::test_write_delay_ms.value()),
+            test_going_delay_ms: param(module_parameters::test_going_delay_ms.value()),
             test_fail_restore_read: param(module_parameters::test_fail_restore_read.value()),
         };
         let (layout, source) = kfd_layout::build_tree_layout();

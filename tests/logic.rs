@@ -185,15 +185,29 @@ fn test_settings_are_bounded_and_shown_in_the_parameters_line() {
     );
     let unload = RawParams {
         test_write_delay_ms: 30_000,
+        test_going_delay_ms: 20_000,
         test_fail_restore_read: 1,
         ..raw(0, 1, 0)
     };
     let c = Config::from_params(unload).unwrap();
-    assert_eq!((c.write_delay_ms, c.fail_restore_reads), (30_000, true));
+    assert_eq!(
+        (c.write_delay_ms, c.going_delay_ms, c.fail_restore_reads),
+        (30_000, 20_000, true)
+    );
     assert_eq!(
         ParamsLine(&c).to_string(),
         "KFD: RDNA1 rule: device_id=0x0 heap_mask=0x1 (SYSTEM) dry_run=0 \
-         test_write_delay_ms=30000 (test setting) test_fail_restore_read=1 (test setting)"
+         test_write_delay_ms=30000 (test setting) test_going_delay_ms=20000 (test setting) \
+         test_fail_restore_read=1 (test setting)"
+    );
+    let err = Config::from_params(RawParams {
+        test_going_delay_ms: 30_001,
+        ..raw(0, 1, 0)
+    })
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid test_going_delay_ms=30001: at most 30000"
     );
     let err = Config::from_params(RawParams {
         test_write_delay_ms: 30_001,

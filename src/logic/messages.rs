@@ -70,6 +70,13 @@ impl fmt::Display for ParamsLine<'_> {
                 c.write_delay_ms
             )?;
         }
+        if c.going_delay_ms != 0 {
+            write!(
+                f,
+                " test_going_delay_ms={} (test setting)",
+                c.going_delay_ms
+            )?;
+        }
         if c.fail_restore_reads {
             f.write_str(" test_fail_restore_read=1 (test setting)")?;
         }

@@ -41,6 +41,11 @@ pub struct RawParams {
     /// of a bank that shows it and the read that writes it, to widen the
     /// window in which KFD may rebuild its topology between the two.
     pub test_write_delay_ms: u32,
+    /// `test_going_delay_ms`: test only; a pass of the topology work that
+    /// begins while KFD is not live (after amdgpu went away) waits this long
+    /// before it looks at the hooks again, so that amdgpu can come back
+    /// within one pass.
+    pub test_going_delay_ms: u32,
     /// `test_fail_restore_read`: test only; 1 makes every bank read of the
     /// restore at unload fail (`-ENOMEM`, as a seq_file buffer that could
     /// not be allocated).
@@ -60,6 +65,7 @@ impl Default for RawParams {
             test_fail_probe: 0,
             test_delay_ms: 0,
             test_write_delay_ms: 0,
+            test_going_delay_ms: 0,
             test_fail_restore_read: 0,
         }
     }
@@ -92,6 +98,8 @@ pub enum ParamError {
     DelayTooLong(u32),
     /// `test_write_delay_ms` is above [`MAX_TEST_DELAY_MS`].
     WriteDelayTooLong(u32),
+    /// `test_going_delay_ms` is above [`MAX_TEST_DELAY_MS`].
+    GoingDelayTooLong(u32),
     /// `test_fail_restore_read` is neither 0 nor 1.
     FailRestoreReadNotBool(u32),
 }
@@ -136,6 +144,10 @@ impl fmt::Display for ParamError {
                 f,
                 "invalid test_write_delay_ms={v}: at most {MAX_TEST_DELAY_MS}"
             ),
+            Self::GoingDelayTooLong(v) => write!(
+                f,
+                "invalid test_going_delay_ms={v}: at most {MAX_TEST_DELAY_MS}"
+            ),
             Self::FailRestoreReadNotBool(v) => {
                 write!(f, "invalid test_fail_restore_read={v}: use 0 or 1")
             }
@@ -179,6 +191,8 @@ pub struct Config {
     pub delay_ms: u32,
     /// Test only: the wait between the two reads of a bank, in milliseconds.
     pub write_delay_ms: u32,
+    /// Test only: the wait of a pass that begins while KFD is not live.
+    pub going_delay_ms: u32,
     /// Test only: every bank read of the restore at unload fails.
     pub fail_restore_reads: bool,
 }
@@ -217,6 +231,9 @@ impl Config {
         if raw.test_write_delay_ms > MAX_TEST_DELAY_MS {
             return Err(ParamError::WriteDelayTooLong(raw.test_write_delay_ms));
         }
+        if raw.test_going_delay_ms > MAX_TEST_DELAY_MS {
+            return Err(ParamError::GoingDelayTooLong(raw.test_going_delay_ms));
+        }
         let fail_restore_reads = flag(raw.test_fail_restore_read).ok_or(
             ParamError::FailRestoreReadNotBool(raw.test_fail_restore_read),
         )?;
@@ -238,6 +255,7 @@ impl Config {
             fail_probe: raw.test_fail_probe,
             delay_ms: raw.test_delay_ms,
             write_delay_ms: raw.test_write_delay_ms,
+            going_delay_ms: raw.test_going_delay_ms,
             fail_restore_reads,
         })
     }

@@ -89,7 +89,7 @@ stress:
 
 # Not part of make test: every scenario on the PREEMPT_RT + KASAN + lockdep
 # debug kernel (ci/debug-kernel.sh builds it once, cached, from a minimal
-# config: about 21 minutes cold on 2 cores).
+# config: about 13 minutes cold on 2 idle cores).
 test-debug:
 	RDNA1_FG_TARGETS=sid-debug-amd64 ci/test.sh
 

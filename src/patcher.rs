@@ -745,11 +745,16 @@ fn forgettable(
     removes_now: u64,
     mount: &SysfsMount,
 ) -> bool {
-    let removed_since = removes_now > record.removes_seen;
-    pass::forgettable(record.seen, record.maybe_seen, removed_since, pass, || {
-        topology_path(record.at.node, Some(record.at.bank))
-            .is_ok_and(|path| matches!(SysfsFile::open(mount, &path), Ok(None)))
-    })
+    pass::forgettable(
+        record.seen,
+        record.maybe_seen,
+        record.removed_since(removes_now),
+        pass,
+        || {
+            topology_path(record.at.node, Some(record.at.bank))
+                .is_ok_and(|path| matches!(SysfsFile::open(mount, &path), Ok(None)))
+        },
+    )
 }
 
 /// Whether the topology stayed the same from `before` to `after`, as the

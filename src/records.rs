@@ -65,6 +65,15 @@ pub(crate) struct Records {
     list: KVec<PatchRecord>,
 }
 
+impl PatchRecord {
+    /// Whether KFD removed a device since the bank was last seen, with
+    /// `removes_now` removals counted by the hooks now: without one, the
+    /// bank cannot have left KFD's topology (`logic::pass::forgettable`).
+    pub(crate) fn removed_since(&self, removes_now: u64) -> bool {
+        removes_now > self.removes_seen
+    }
+}
+
 impl Records {
     pub(crate) fn new() -> Self {
         Self { list: KVec::new() }

@@ -79,7 +79,7 @@ impl Patcher {
                 last_walk,
                 hooks.kfd_live,
                 pass::outdated(record.id.epoch, now),
-                hooks.hits.remove_device > record.removes_seen,
+                record.removed_since(hooks.hits.remove_device),
             );
             match verdict {
                 Unrestored::Gone(because) => {

@@ -200,33 +200,31 @@ fn test_settings_are_bounded_and_shown_in_the_parameters_line() {
          test_write_delay_ms=30000 (test setting) test_going_delay_ms=20000 (test setting) \
          test_fail_restore_read=1 (test setting)"
     );
-    let err = Config::from_params(RawParams {
-        test_going_delay_ms: 30_001,
-        ..raw(0, 1, 0)
-    })
-    .unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "invalid test_going_delay_ms=30001: at most 30000"
-    );
-    let err = Config::from_params(RawParams {
-        test_write_delay_ms: 30_001,
-        ..raw(0, 1, 0)
-    })
-    .unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "invalid test_write_delay_ms=30001: at most 30000"
-    );
-    let err = Config::from_params(RawParams {
-        test_fail_restore_read: 2,
-        ..raw(0, 1, 0)
-    })
-    .unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "invalid test_fail_restore_read=2: use 0 or 1"
-    );
+    for (bad, message) in [
+        (
+            RawParams {
+                test_going_delay_ms: 30_001,
+                ..raw(0, 1, 0)
+            },
+            "invalid test_going_delay_ms=30001: at most 30000",
+        ),
+        (
+            RawParams {
+                test_write_delay_ms: 30_001,
+                ..raw(0, 1, 0)
+            },
+            "invalid test_write_delay_ms=30001: at most 30000",
+        ),
+        (
+            RawParams {
+                test_fail_restore_read: 2,
+                ..raw(0, 1, 0)
+            },
+            "invalid test_fail_restore_read=2: use 0 or 1",
+        ),
+    ] {
+        assert_eq!(Config::from_params(bad).unwrap_err().to_string(), message);
+    }
 }
 
 #[test]

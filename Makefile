@@ -93,9 +93,9 @@ stress:
 test-debug:
 	RDNA1_FG_TARGETS=sid-debug-amd64 ci/test.sh
 
-# Not part of make test: ci/bench.sh runs the benchmarks (101 minutes on 2
-# shared cores, 55 of them the amdgpu rebuild; counts: BENCH_* variables, see
-# ci/bench.sh).
+# Not part of make test: ci/bench.sh runs the benchmarks, meant for a quiet
+# machine (its report gives the load and the time the run took; counts:
+# BENCH_* variables, see ci/bench.sh).
 bench:
 	ci/bench.sh
 

@@ -62,6 +62,12 @@
 # keys and static calls are patched live through int3), and a 7.3.4 guest
 # died in boot of "Oops: int3" in sched_clock_cpu. RDNA1_FG_TCG_THREAD=multi
 # brings multi-threaded TCG back, to measure the difference.
+#
+# RDNA1_FG_VM_CLOCK=icount (the benchmarks; default: host) runs the guest
+# with QEMU's -icount shift=0,sleep=off: its clock advances by one
+# nanosecond per instruction the vCPUs execute, and idle time is skipped, so
+# a duration the guest measures depends on what the guest did, not on how
+# busy the host was. Needs single-threaded TCG.
 # shellcheck source=ci/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -78,6 +84,15 @@ case $STRESS in smoke | bounded | full) ;; *) die "RDNA1_FG_STRESS must be smoke
 SHARED_PER_BOOT=${RDNA1_FG_SHARED_PER_BOOT:-8}
 TCG_THREAD=${RDNA1_FG_TCG_THREAD:-single}
 case $TCG_THREAD in single | multi) ;; *) die "RDNA1_FG_TCG_THREAD must be single or multi, not '$TCG_THREAD'" ;; esac
+VM_CLOCK=${RDNA1_FG_VM_CLOCK:-host}
+case $VM_CLOCK in
+host) ICOUNT=() ;;
+icount)
+	[ "$TCG_THREAD" = single ] || die "RDNA1_FG_VM_CLOCK=icount needs single-threaded TCG (RDNA1_FG_TCG_THREAD=single)"
+	ICOUNT=(-icount "shift=0,sleep=off")
+	;;
+*) die "RDNA1_FG_VM_CLOCK must be host or icount, not '$VM_CLOCK'" ;;
+esac
 VM_JOBS=${RDNA1_FG_VM_JOBS:-$(($(nproc) < 4 ? $(nproc) : 4))}
 [[ $VM_JOBS =~ ^[1-9][0-9]*$ ]] || die "RDNA1_FG_VM_JOBS must be a positive number, not '$VM_JOBS'"
 # Module chains in the initramfs: amdgpu's, and what booting the build root
@@ -307,6 +322,10 @@ boot() {
 		limit=$((limit + $(scenario_limit "$script")))
 		grep -q '^# module: none' "$script" || cp "$OUT_DIR/rdna1_fg.ko" "$work/initrd/rdna1_fg.ko"
 		grep -q '^# needs: userland' "$script" && userland=1
+		if grep -q '^# needs: guest-timer' "$script"; then
+			cp "$OUT_DIR/guest-timer" "$work/initrd/ci/guest-timer" ||
+				die "no $OUT_DIR/guest-timer: ci/bench.sh builds it"
+		fi
 		root=${root:-$(sed -n 's/^# root: \([a-z0-9-]*\)$/\1/p' "$script")}
 	done
 	local qemu_extra=(-m 2048) export_dir=$ROOT_DIR
@@ -333,7 +352,7 @@ boot() {
 	cat "$BASE_CPIO" "$work/run.cpio" >"$work/initrd.img"
 	limit=$((limit + 60 * TIMEOUT_FACTOR)) # and the boot itself
 	local start=$SECONDS
-	timeout --foreground -k 10 "$limit" qemu-system-x86_64 -accel "tcg,thread=$TCG_THREAD" \
+	timeout --foreground -k 10 "$limit" qemu-system-x86_64 -accel "tcg,thread=$TCG_THREAD" "${ICOUNT[@]}" \
 		-cpu max -smp 2 "${qemu_extra[@]}" \
 		-nographic -no-reboot -nodefaults -serial stdio \
 		-kernel "$KERNEL_IMAGE" -initrd "$work/initrd.img" \

@@ -77,7 +77,7 @@ impl<'m> KfdSysfs<'m> {
 pub(crate) fn generation(mount: &SysfsMount, buf: &mut [u8]) -> Option<u64> {
     let path = topology_file_path("generation_id").ok()?;
     let file = SysfsFile::open(mount, &path).ok()??;
-    file.read_text(buf).ok()?.trim().parse().ok()
+    file.read_text(buf).ok()?.trim_ascii().parse().ok()
 }
 
 impl Topology for KfdSysfs<'_> {
@@ -101,7 +101,7 @@ impl Topology for KfdSysfs<'_> {
             .ok_or(FileError::Open(ENOENT))?;
         let id = file
             .read_text(buf)?
-            .trim()
+            .trim_ascii()
             .parse()
             .map_err(|_| FileError::NotANumber)?;
         Ok(Some(id))

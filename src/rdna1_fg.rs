@@ -366,7 +366,7 @@ impl Shared {
         match SysfsFile::open(&self.mount, &path) {
             Ok(Some(file)) => file
                 .read_text(&mut text)
-                .is_ok_and(|state| state.trim() == "live"),
+                .is_ok_and(|state| state.trim_ascii() == "live"),
             _ => false,
         }
     }

@@ -1,9 +1,10 @@
 //! BENCHMARKS.svg: three panels drawn with plotters' SVG backend: the
 //! distribution of the time to effect, the install cost against the
-//! original way, and the with/without ratios.
+//! original way (CPU time and wall time), and the with/without ratios with
+//! their 95 % intervals (under icount, and the plain-TCG reference).
 
-use crate::figures::{Figures, AMDGPU_DIR};
-use crate::stats::Summary;
+use crate::figures::{Figures, WithWithout, AMDGPU_DIR};
+use crate::stats::{Interval, Summary};
 use plotters::prelude::*;
 
 type Error = Box<dyn std::error::Error>;
@@ -13,7 +14,8 @@ const HEIGHT: u32 = 1020;
 const FONT: &str = "sans-serif";
 const BAR: RGBColor = RGBColor(70, 110, 170);
 const ORIGINAL: RGBColor = RGBColor(190, 90, 60);
-const REBOOT: RGBColor = RGBColor(230, 170, 140);
+const BAR_LIGHT: RGBColor = RGBColor(160, 185, 220);
+const ORIGINAL_LIGHT: RGBColor = RGBColor(230, 170, 140);
 const GREY: RGBColor = RGBColor(120, 120, 120);
 
 /// Counts of `values` in `bins` equal bins from their min to their max.
@@ -87,7 +89,7 @@ where
     let mut chart = ChartBuilder::on(area)
         .caption(
             format!(
-                "Time to effect after amdgpu loads (n={}): median {:.0} µs, p90 {:.0} µs, max {:.0} µs",
+                "Time to effect after amdgpu loads (n={}): median {:.0}, p90 {:.0}, max {:.0} guest µs",
                 e.n, e.median, e.p90, e.max
             ),
             (FONT, 18),
@@ -100,7 +102,7 @@ where
         .configure_mesh()
         .disable_x_mesh()
         .disable_y_mesh()
-        .x_desc("µs from amdgpu going live to the write (module's own measure)")
+        .x_desc("guest µs (icount: instructions) from amdgpu going live to the write")
         .y_desc("reloads")
         .x_label_formatter(&|x| format!("{x:.0}"))
         .draw()?;
@@ -138,64 +140,64 @@ where
     } else {
         f.rebuilt_dir.clone()
     };
-    let reboot = f.boot_floor.map(|b| b.median).unwrap_or(0.0);
-    let right = (i.dkms.max.max(i.amdgpu.max + reboot)) * 1.1;
+    // Top to bottom: the module in CPU time and wall time, then the
+    // original way; the CPU rows only when measured.
+    let rows: Vec<(String, Summary, RGBColor)> = [
+        ("rdna1_fg: dkms build + install, CPU time", i.dkms.cpu, BAR),
+        (
+            "rdna1_fg: dkms build + install, wall time",
+            Some(i.dkms.wall),
+            BAR_LIGHT,
+        ),
+        (
+            &format!("original: rebuild {name}, CPU time") as &str,
+            i.amdgpu.cpu,
+            ORIGINAL,
+        ),
+        (
+            &format!("original: rebuild {name}, wall time"),
+            Some(i.amdgpu.wall),
+            ORIGINAL_LIGHT,
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(label, s, color)| {
+        s.map(|s| (format!("{label}: {:.1} s (n={})", s.median, s.n), s, color))
+    })
+    .collect();
+    let right = rows.iter().map(|r| r.1.max).fold(1.0, f64::max) * 1.1;
+    let caption = match i.cpu_ratio {
+        Some(c) => format!(
+            "Install cost: rebuilding {name} = {:.1}× the DKMS install in CPU time ({:.1}× in wall time)",
+            c, i.wall_ratio
+        ),
+        None => format!(
+            "Install cost: rebuilding {name} = {:.1}× the DKMS install in wall time",
+            i.wall_ratio
+        ),
+    };
+    let height = rows.len() as f64;
     let mut chart = ChartBuilder::on(area)
-        .caption(
-            match i.ratio_with_reboot {
-                Some(rr) => format!(
-                    "Install cost: rebuilding {name} = {:.1}× the DKMS install; {:.1}× with the reboot",
-                    i.ratio, rr
-                ),
-                None => format!("Install cost: rebuilding {name} = {:.1}× the DKMS install", i.ratio),
-            },
-            (FONT, 18),
-        )
+        .caption(caption, (FONT, 18))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(10)
-        .build_cartesian_2d(0.0..right, 0.0..2.0)?;
+        .build_cartesian_2d(0.0..right, 0.0..height)?;
     chart
         .configure_mesh()
         .disable_y_mesh()
         .y_labels(0)
-        .x_desc("seconds (bars: medians; black line: min to max)")
+        .x_desc("host seconds (bars: medians; black line: min to max)")
         .x_label_formatter(&|x| format!("{x:.0}"))
         .draw()?;
-    // Top: the module; bottom: the original way, its reboot stacked on.
-    let rows = [
-        (
-            1.0,
-            format!(
-                "rdna1_fg: dkms build + install, {:.1} s (n={})",
-                i.dkms.median, i.dkms.n
-            ),
-            i.dkms,
-            BAR,
-        ),
-        (
-            0.0,
-            match f.boot_floor {
-                Some(b) => format!(
-                    "original: rebuild {name}, {:.1} s (n={}), + reboot, at least {:.1} s (n={})",
-                    i.amdgpu.median, i.amdgpu.n, b.median, b.n
-                ),
-                None => format!(
-                    "original: rebuild {name}, {:.1} s (n={})",
-                    i.amdgpu.median, i.amdgpu.n
-                ),
-            },
-            i.amdgpu,
-            ORIGINAL,
-        ),
-    ];
-    for (y, label, s, color) in &rows {
+    for (k, (label, s, color)) in rows.iter().enumerate() {
+        let y = height - 1.0 - k as f64;
         chart.draw_series(std::iter::once(Rectangle::new(
-            [(0.0, y + 0.2), (s.median, y + 0.7)],
+            [(0.0, y + 0.15), (s.median, y + 0.6)],
             color.filled(),
         )))?;
         chart.draw_series(std::iter::once(PathElement::new(
-            vec![(s.min, y + 0.45), (s.max, y + 0.45)],
+            vec![(s.min, y + 0.375), (s.max, y + 0.375)],
             BLACK.stroke_width(2),
         )))?;
         chart.draw_series(std::iter::once(Text::new(
@@ -204,13 +206,26 @@ where
             (FONT, 14).into_font(),
         )))?;
     }
-    if reboot > 0.0 {
-        chart.draw_series(std::iter::once(Rectangle::new(
-            [(i.amdgpu.median, 0.2), (i.amdgpu.median + reboot, 0.7)],
-            REBOOT.filled(),
-        )))?;
-    }
     Ok(())
+}
+
+/// The x range of ratio intervals, 1 included, with a margin.
+pub fn ratio_range(intervals: &[Interval]) -> (f64, f64) {
+    let lo = intervals.iter().map(|i| i.lo).fold(1.0, f64::min);
+    let hi = intervals.iter().map(|i| i.hi).fold(1.0, f64::max);
+    let pad = ((hi - lo) * 0.1).max(1e-4);
+    (lo - pad, hi + pad)
+}
+
+/// Decimals enough to tell apart the ticks of a range `span` wide.
+pub fn ratio_decimals(span: f64) -> usize {
+    if span < 0.02 {
+        4
+    } else if span < 0.2 {
+        3
+    } else {
+        2
+    }
 }
 
 fn ratio_panel<DB: DrawingBackend>(
@@ -220,60 +235,87 @@ fn ratio_panel<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let rows: Vec<(&str, f64, Option<Summary>)> = [
-        ("amdgpu load time, with / without rdna1_fg", f.amdgpu_load),
-        ("properties reads per second, with / without", f.readers),
-    ]
-    .into_iter()
-    .filter_map(|(l, w)| w.map(|w| (l, w.ratio, w.paired)))
-    .collect();
+    let halves = area.split_evenly((1, 2));
+    ratio_half(
+        &halves[0],
+        "Under icount (guest instructions)",
+        &[("amdgpu load", f.amdgpu_load), ("time per read", f.readers)],
+    )?;
+    ratio_half(
+        &halves[1],
+        "Plain TCG wall time (reference)",
+        &[
+            ("amdgpu load", f.amdgpu_load_wall),
+            ("time per read", f.readers_wall),
+        ],
+    )
+}
+
+/// With / without ratios as points with their 95 % intervals as whiskers,
+/// and a line at 1.
+fn ratio_half<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    title: &str,
+    figures: &[(&str, Option<WithWithout>)],
+) -> Result<(), Error>
+where
+    DB::ErrorType: 'static,
+{
+    let rows: Vec<(&str, Interval)> = figures
+        .iter()
+        .filter_map(|(l, w)| Some((*l, w.as_ref()?.ratio?)))
+        .collect();
     if rows.is_empty() {
-        return not_measured(area, "Ratios with / without the module");
+        return not_measured(area, title);
     }
-    let mut lo = 0.9f64;
-    let mut hi = 1.1f64;
-    for (_, r, p) in &rows {
-        lo = lo.min(*r);
-        hi = hi.max(*r);
-        if let Some(p) = p {
-            lo = lo.min(p.p10);
-            hi = hi.max(p.p90);
-        }
-    }
-    let pad = (hi - lo) * 0.08;
+    let intervals: Vec<Interval> = rows.iter().map(|r| r.1).collect();
+    let (x0, x1) = ratio_range(&intervals);
+    let d = ratio_decimals(x1 - x0);
+    let height = rows.len() as f64;
     let mut chart = ChartBuilder::on(area)
-        .caption(
-            "Cost to amdgpu and to readers (1 = no difference)",
-            (FONT, 18),
-        )
+        .caption(format!("{title}: with / without"), (FONT, 16))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(10)
-        .build_cartesian_2d((lo - pad)..(hi + pad), 0.0..rows.len() as f64)?;
+        .build_cartesian_2d(x0..x1, 0.0..height)?;
     chart
         .configure_mesh()
         .disable_y_mesh()
         .y_labels(0)
-        .x_desc("ratio (dot: ratio of medians; line: p10 to p90 of the ratios of the pairs measured next to each other)")
-        .x_label_formatter(&|x| format!("{x:.2}"))
+        .x_labels(5)
+        .x_desc("ratio (dot: geometric mean of the pair ratios; whiskers: 95 % interval; red: 1)")
+        .x_label_formatter(&|x| format!("{x:.d$}"))
         .draw()?;
+    // 1: no difference.
     chart.draw_series(std::iter::once(PathElement::new(
-        vec![(1.0, 0.0), (1.0, rows.len() as f64)],
-        GREY.stroke_width(1),
+        vec![(1.0, 0.0), (1.0, height)],
+        ORIGINAL.stroke_width(2),
     )))?;
-    for (k, (label, r, p)) in rows.iter().enumerate() {
-        let y = (rows.len() - 1 - k) as f64 + 0.45;
-        if let Some(p) = p {
+    let cap = 0.08;
+    for (k, (label, i)) in rows.iter().enumerate() {
+        let y = height - 1.0 - k as f64 + 0.4;
+        for segment in [
+            vec![(i.lo, y), (i.hi, y)],
+            vec![(i.lo, y - cap), (i.lo, y + cap)],
+            vec![(i.hi, y - cap), (i.hi, y + cap)],
+        ] {
             chart.draw_series(std::iter::once(PathElement::new(
-                vec![(p.p10, y), (p.p90, y)],
+                segment,
                 BLACK.stroke_width(2),
             )))?;
         }
-        chart.draw_series(std::iter::once(Circle::new((*r, y), 6, BAR.filled())))?;
+        chart.draw_series(std::iter::once(Circle::new(
+            (i.estimate, y),
+            5,
+            BAR.filled(),
+        )))?;
         chart.draw_series(std::iter::once(Text::new(
-            format!("{label}: {r:.3}"),
-            (lo - pad * 0.8, y + 0.4),
-            (FONT, 14).into_font(),
+            format!(
+                "{label}: {:.4} [{:.4}, {:.4}], n={}",
+                i.estimate, i.lo, i.hi, i.n
+            ),
+            (x0 + (x1 - x0) * 0.02, y + 0.45),
+            (FONT, 13).into_font(),
         )))?;
     }
     Ok(())
@@ -295,5 +337,22 @@ mod tests {
         assert!(histogram(&[], 5).is_empty());
         // All equal: one full bin.
         assert_eq!(histogram(&[3.0, 3.0], 4)[0].2, 2);
+    }
+
+    #[test]
+    fn ratio_axes_include_one() {
+        let i = |lo, estimate, hi| Interval {
+            n: 10,
+            estimate,
+            lo,
+            hi,
+        };
+        let (a, b) = ratio_range(&[i(1.008, 1.0083, 1.0086)]);
+        assert!(a < 1.0 && b > 1.0086);
+        let (a, b) = ratio_range(&[i(0.8, 0.9, 0.95), i(1.1, 1.2, 1.3)]);
+        assert!(a < 0.8 && b > 1.3);
+        assert_eq!(ratio_decimals(0.01), 4);
+        assert_eq!(ratio_decimals(0.1), 3);
+        assert_eq!(ratio_decimals(0.5), 2);
     }
 }

@@ -28,6 +28,10 @@ struct Cli {
     /// means none.
     #[arg(long)]
     ci_times: Option<PathBuf>,
+    /// The module's largest functions and objects (SIZE<TAB>KIND<TAB>NAME lines, largest first);
+    /// a missing file means none.
+    #[arg(long)]
+    symbols: Option<PathBuf>,
     /// Where to write the Markdown report.
     #[arg(long)]
     markdown: PathBuf,
@@ -48,6 +52,13 @@ fn run(cli: &Cli) -> Result<(), String> {
         }
         _ => Vec::new(),
     };
+    let symbols = match &cli.symbols {
+        Some(p) if p.exists() => {
+            let t = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+            samples::parse_symbols(&t).map_err(|e| format!("{}: {e}", p.display()))?
+        }
+        _ => Vec::new(),
+    };
     let f = figures::Figures::compute(&s);
     let effect_us: Vec<f64> = s.get("effect_ns").iter().map(|v| v / 1e3).collect();
     chart::write(&cli.svg, &f, &effect_us).map_err(|e| format!("{}: {e}", cli.svg.display()))?;
@@ -56,7 +67,7 @@ fn run(cli: &Cli) -> Result<(), String> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let md = report::markdown(&s, &f, &ci, &svg_name);
+    let md = report::markdown(&s, &f, &ci, &symbols, &svg_name);
     std::fs::write(&cli.markdown, md).map_err(|e| format!("{}: {e}", cli.markdown.display()))?;
     Ok(())
 }

@@ -1,5 +1,5 @@
-//! The inputs: the raw samples ci/bench.sh collects, and the table of
-//! separately measured `.ci/run` times.
+//! The inputs: the raw samples ci/bench.sh collects, the largest symbols of
+//! the module, and the table of separately measured `.ci/run` times.
 
 use std::collections::BTreeMap;
 
@@ -140,6 +140,50 @@ pub fn parse_ci_times(text: &str) -> Result<Vec<CiTime>, String> {
     Ok(out)
 }
 
+/// One of the module's largest functions and objects.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Symbol {
+    pub bytes: u64,
+    /// `function` or `data`.
+    pub kind: String,
+    /// Demangled, without the hash.
+    pub name: String,
+}
+
+/// `SIZE<TAB>KIND<TAB>NAME` lines (KIND: `function` or `data`), largest
+/// first.
+pub fn parse_symbols(text: &str) -> Result<Vec<Symbol>, String> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let f: Vec<&str> = line.splitn(3, '\t').collect();
+        if f.len() < 3 {
+            return Err(format!(
+                "line {}: expected SIZE<TAB>KIND<TAB>NAME, got '{line}'",
+                i + 1
+            ));
+        }
+        let bytes: u64 = f[0]
+            .parse()
+            .map_err(|_| format!("line {}: '{}' is not a size in bytes", i + 1, f[0]))?;
+        if f[1] != "function" && f[1] != "data" {
+            return Err(format!(
+                "line {}: kind '{}' is neither function nor data",
+                i + 1,
+                f[1]
+            ));
+        }
+        out.push(Symbol {
+            bytes,
+            kind: f[1].to_string(),
+            name: f[2].to_string(),
+        });
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,5 +232,28 @@ mod tests {
         assert_eq!(t[1].note, "");
         assert!(parse_ci_times("2026-11-29\thot\t1\n").is_err());
         assert!(parse_ci_times("2026-11-29\tcold\n").is_err());
+    }
+
+    #[test]
+    fn symbols() {
+        let t = parse_symbols(
+            "6208\tfunction\trdna1_fg::patcher::Patcher::patch\n\
+             \n\
+             1024\tdata\t<rdna1_fg::Module as kernel::Module>::init::{{closure}}\n",
+        )
+        .unwrap();
+        assert_eq!(t.len(), 2);
+        assert_eq!(t[0].bytes, 6208);
+        assert_eq!(t[0].kind, "function");
+        assert_eq!(
+            t[1].name,
+            "<rdna1_fg::Module as kernel::Module>::init::{{closure}}"
+        );
+        assert!(parse_symbols("12\tfunction\n").is_err());
+        assert!(parse_symbols("x\tfunction\tf\n").is_err());
+        assert_eq!(
+            parse_symbols("12\tbss\tf\n").unwrap_err(),
+            "line 1: kind 'bss' is neither function nor data"
+        );
     }
 }

@@ -12,9 +12,14 @@
 #   linux-source tarball with Debian's config: extract and `make olddefconfig
 #   modules_prepare` (once, timed apart), then BENCH_AMDGPU_RUNS times `make
 #   M=drivers/gpu/drm/amd/amdgpu modules` with -j$(nproc) (`clean` between).
-# The host's 1-minute load average is sampled before each timed step.
+# Each timed step gives its wall time and its CPU time: user + system of
+# its whole process tree (the children this shell waited for, from
+# /proc/self/stat's cutime and cstime; every process of a step is waited
+# for by its parent), which barely moves with the host's load. The host's
+# 1-minute load average is sampled before each step and at its end.
 # Samples: apt_install_ns, dkms_build_ns, dkms_install_ns, dkms_remove_ns,
-# amdgpu_extract_ns, amdgpu_prepare_ns, amdgpu_build_ns, amdgpu_ko_bytes,
+# amdgpu_extract_ns, amdgpu_prepare_ns, amdgpu_build_ns (wall), the same
+# with _cpu_ns (CPU) and with _load1 (load at the end), amdgpu_ko_bytes,
 # host_load1.
 # shellcheck source=ci/guest/lib.sh
 . /ci/lib.sh
@@ -32,13 +37,26 @@ say "kernel $KREL, package $(basename "$deb"), $tarball, cc $cc, $(nproc) CPUs"
 sample host_cpus "$(nproc)"
 
 now() { date +%s%N; }
-load1() { sample host_load1 "$(cut -d' ' -f1 /proc/loadavg)"; }
+load1() { cut -d' ' -f1 /proc/loadavg; }
+TICK_NS=$((1000000000 / $(getconf CLK_TCK)))
+# children_cpu_ns: the CPU time (user + system) of this shell's waited-for
+# children so far (fields 16 and 17 of /proc/PID/stat, in clock ticks).
+children_cpu_ns() {
+	local f
+	f=$(sed 's/^.*) //' "/proc/$$/stat")
+	# shellcheck disable=SC2086 # the fields, one a word
+	set -- $f
+	echo $(((${14} + ${15}) * TICK_NS))
+}
 
-# timed KEY LOG CMD...: runs CMD (output in LOG), samples its time as KEY.
+# timed KEY_ns LOG CMD...: runs CMD in this shell (output in LOG), samples
+# its wall time as KEY_ns, its CPU time as KEY_cpu_ns and the load at its
+# end as KEY_load1.
 timed() {
-	local key=$1 log=$2 t0 rc=0
+	local key=$1 log=$2 t0 c0 rc=0
 	shift 2
-	load1
+	sample host_load1 "$(load1)"
+	c0=$(children_cpu_ns)
 	t0=$(now)
 	"$@" >"$log" 2>&1 || rc=$?
 	[ "$rc" -eq 0 ] || {
@@ -47,6 +65,8 @@ timed() {
 		return "$rc"
 	}
 	sample "$key" $(($(now) - t0))
+	sample "${key%_ns}_cpu_ns" $(($(children_cpu_ns) - c0))
+	sample "${key%_ns}_load1" "$(load1)"
 	# The end of its output, in this log only (not a scenario line).
 	tail -n 15 "$log" | sed "s/^/    $key: /"
 }
@@ -94,5 +114,5 @@ while [ "$r" -le "$BENCH_DKMS_RUNS" ]; do
 	dkms_round "$r" || exit 1
 	r=$((r + 1))
 done
-load1
+sample host_load1 "$(load1)"
 finish

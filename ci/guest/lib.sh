@@ -192,8 +192,11 @@ check_status() {
 
 # Benchmarks (ci/bench/): `sample KEY VALUE` prints a raw sample as
 # "# BENCH KEY VALUE" for ci/bench.sh to collect; `now_cs` sets NOW to the
-# guest's uptime in centiseconds (/proc/uptime: busybox date has no %N), with
-# no process started.
+# guest's uptime in centiseconds (/proc/uptime), with no process started;
+# TIMER is the benchmarks' nanosecond clock (ci/bench/guest-timer.c, in the
+# initramfs of the scenarios marked "# needs: guest-timer").
+# shellcheck disable=SC2034 # used by the benchmarks that source this file
+TIMER=/ci/guest-timer
 sample() { say "BENCH $1 $2"; }
 now_cs() {
 	local up rest
@@ -217,21 +220,39 @@ bench_boot() {
 	sample guest_mem_kb "$(awk '$1 == "MemTotal:" { print $2 }' /proc/meminfo)"
 }
 
-# abba ROUNDS FUNCTION: runs `FUNCTION with` and `FUNCTION without` ROUNDS
-# times each, the order alternating (with, without, without, with, ...) so
-# that a drift of the guest's speed weighs on both sides alike.
-abba() {
-	local i=1
-	while [ "$i" -le "$1" ]; do
+# pairs KEY MAX FUNCTION [LIMIT]: measures KEY with and without rdna1_fg in pairs,
+# `FUNCTION with` and `FUNCTION without` (each sets VALUE to what it
+# measured), the order alternating (with, without, without, with, ...) so
+# that a drift of the guest's speed weighs on both sides alike. Samples
+# KEY_with_ns and KEY_without_ns. Stops once the 95 % interval of the ratio
+# is within +-LIMIT (default 0.005: +-0.5 %; `guest-timer within`, after at
+# least PAIRS_MIN pairs) or after MAX pairs. Fails at the first failed
+# measure.
+: "${PAIRS_MIN:=5}"
+pairs() {
+	local key="$1" max="$2" fn="$3" limit="${4:-0.005}" i=1 w wo h=inf file="/tmp/pairs.$1"
+	: >"$file"
+	while [ "$i" -le "$max" ]; do
 		if [ $((i % 2)) -eq 1 ]; then
-			"$2" with
-			"$2" without
+			"$fn" with || return 1
+			w=$VALUE
+			"$fn" without || return 1
+			wo=$VALUE
 		else
-			"$2" without
-			"$2" with
+			"$fn" without || return 1
+			wo=$VALUE
+			"$fn" with || return 1
+			w=$VALUE
+		fi
+		sample "${key}_with_ns" "$w"
+		sample "${key}_without_ns" "$wo"
+		echo "$w $wo" >>"$file"
+		if [ "$i" -ge "$PAIRS_MIN" ]; then
+			h=$("$TIMER" within "$file" "$limit") && break
 		fi
 		i=$((i + 1))
 	done
+	say "$key: $(wc -l <"$file") pairs, 95 % interval of the ratio within +-$h (this guest's estimate)"
 }
 
 # wait_quietly SECONDS COMMAND...: polls COMMAND every 10 ms; fails after SECONDS.

@@ -37,7 +37,7 @@ impl fmt::Display for PropsError {
 /// Empty lines are skipped; a line without a value yields `Err(BadLine)`.
 pub fn pairs(text: &str) -> impl Iterator<Item = Result<(&str, &str), PropsError>> {
     text.lines()
-        .filter(|line| !line.trim().is_empty())
+        .filter(|line| !line.trim_ascii().is_empty())
         .map(|line| {
             let mut words = line.split_ascii_whitespace();
             match (words.next(), words.next(), words.next()) {
@@ -55,7 +55,7 @@ pub fn pairs(text: &str) -> impl Iterator<Item = Result<(&str, &str), PropsError
 pub fn error_line(text: &str, err: PropsError) -> Option<usize> {
     let mut seen = false;
     for (index, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
+        if line.trim_ascii().is_empty() {
             continue;
         }
         let mut words = line.split_ascii_whitespace();

@@ -170,7 +170,7 @@ impl Refusal {
 
 impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
+        match *self {
             Self::File(e) => write!(f, "sysfs: {e}"),
             Self::Show(e) => e.fmt(f),
             Self::Props(e) => write!(f, "sysfs text: {e}"),

@@ -87,7 +87,9 @@ pub(crate) enum FileError {
 
 impl fmt::Display for FileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
+        // By value (`*self`), as the module's other Display impls: a `&Error`
+        // argument would add one more formatting function to the module.
+        match *self {
             Self::PathTooLong => f.write_str("path too long"),
             Self::Open(e) => write!(f, "open failed ({e:?})"),
             Self::Read(e) => write!(f, "read failed ({e:?})"),

@@ -110,6 +110,10 @@ pub struct Layout {
     pub kallsyms: u64,
     pub kallsyms_symbols: Option<u64>,
     pub kallsyms_name_bytes: Option<u64>,
+    /// Of the kallsyms table: objtool's `__pfx_` symbols (one for the
+    /// prefix in front of each function) and their bytes.
+    pub kallsyms_pfx_symbols: Option<u64>,
+    pub kallsyms_pfx_bytes: Option<u64>,
     /// Parts of rodata.
     pub orc: Option<u64>,
     pub site_tables: Option<u64>,
@@ -137,6 +141,8 @@ impl Layout {
             kallsyms: int("kallsyms_bytes")?,
             kallsyms_symbols: int("kallsyms_symbols"),
             kallsyms_name_bytes: int("kallsyms_name_bytes"),
+            kallsyms_pfx_symbols: int("kallsyms_pfx_symbols"),
+            kallsyms_pfx_bytes: int("kallsyms_pfx_bytes"),
             orc: int("orc_bytes"),
             site_tables: int("site_tables_bytes"),
             strings: int("strings_bytes"),

@@ -98,13 +98,18 @@ const TABLE_HEAD: &str = "| | n | median | p10 – p90 | min – max |\n|---|---
 
 const NOT_MEASURED: &str = "not measured in this run";
 
+/// The size the module was meant to fit in (`/proc/modules`).
+const GOAL_BYTES: u64 = 64 * 1024;
+
 /// What "guest time" is, said once near the top and again in each VM
 /// section.
 const GUEST_TIME: &str = "Guest time is measured under QEMU's icount (`-icount \
      shift=0,sleep=off`): the guest's clock advances 1 ns for each instruction its vCPUs execute, \
-     and idle time is skipped, so a guest nanosecond is one instruction of the guest, not time on \
-     real hardware; the guest reads that clock (`CLOCK_MONOTONIC`, ns resolution) through a small \
-     static helper (`ci/bench/guest-timer.c`).";
+     and when every vCPU is idle it jumps to the guest's next timer event (no host time passes \
+     meanwhile). A guest duration is thus the guest's instructions plus its waits on its own timers \
+     (sleeps, RCU grace periods), whatever else the host runs; it is not time on real hardware. \
+     The guest reads that clock (`CLOCK_MONOTONIC`, ns resolution) through a small static helper \
+     (`ci/bench/guest-timer.c`).";
 
 /// The method of the with/without figures.
 const PAIRED_METHOD: &str = "With and without rdna1_fg alternate (with, without, without, with, \
@@ -293,14 +298,20 @@ fn headline(o: &mut String, f: &Figures, ci: &[CiTime]) {
     );
     let _ = writeln!(o, "| 4. Cost to readers | {readers} |");
     let _ = writeln!(o, "| 5. Footprint | {} |", headline_footprint(f));
-    let ci_text = if ci.is_empty() {
+    // The latest of each kind: the older ones are in section 6.
+    let latest: Vec<&CiTime> = ["cold", "warm"]
+        .iter()
+        .filter_map(|kind| ci.iter().rev().find(|c| c.kind == *kind))
+        .collect();
+    let ci_text = if latest.is_empty() {
         "not measured yet (see section 6)".to_string()
     } else {
-        ci.iter()
+        latest
+            .iter()
             .map(|c| format!("{} {} on {}", c.kind, secs(c.seconds), c.date))
             .collect::<Vec<_>>()
             .join(", ")
-            + " (measured separately, not in this run)"
+            + " (the latest of each, measured separately, not in this run; all in section 6)"
     };
     let _ = writeln!(o, "| 6. CI (`.ci/run` wall time) | {ci_text} |\n");
 }
@@ -949,11 +960,22 @@ fn layout_table(o: &mut String, l: &Layout, measured: Option<Summary>) {
     .into_iter()
     .flatten()
     .collect();
+    let pfx = match (l.kallsyms_pfx_symbols, l.kallsyms_pfx_bytes) {
+        (Some(c), Some(bytes)) if c > 0 => format!(
+            "; of them, {c} are objtool's `__pfx_` symbols, {} in all: one for the 16-byte prefix \
+             in front of each function (call depth tracking, FineIBT), which kprobes looks up to \
+             refuse a probe there (`kernel/kprobes.c`, `is_cfi_preamble_symbol`), so they stay",
+            b(bytes)
+        ),
+        _ => String::new(),
+    };
     let kallsyms = match (l.kallsyms_symbols, l.kallsyms_name_bytes) {
         (Some(c), Some(names)) => format!(
-            "{c} symbols: a 24-byte `Elf64_Sym` and a type byte each ({}), and {} of names",
+            "{c} symbols: a 24-byte `Elf64_Sym` and a type byte each ({}), and {} of names (Rust's \
+             mangled names, {} bytes each on average){pfx}",
             b(c * 25),
-            b(names)
+            b(names),
+            names / c.max(1)
         ),
         (Some(c), None) => format!("{c} symbols"),
         _ => "every named symbol of a loaded section".to_string(),
@@ -1038,6 +1060,20 @@ fn layout_table(o: &mut String, l: &Layout, measured: Option<Summary>) {
             "`ci/bench.sh`'s own sum (`ko.model_bytes`) is {}, not the {} of the regions above.",
             b(own),
             b(model)
+        ));
+    }
+    if model > GOAL_BYTES {
+        notes.push(format!(
+            "The goal was {}: {} pages more than that. The kallsyms table alone fills {} pages \
+             (its `__pfx_` symbols {}), and the code {} pages; see docs/testing.md, \"Footprint\", \
+             for what was cut and what was left and why.",
+            kib(GOAL_BYTES as f64),
+            (model - GOAL_BYTES) / PAGE,
+            n(l.kallsyms as f64 / PAGE as f64, 1),
+            l.kallsyms_pfx_bytes
+                .map(|p| format!("{} pages", n(p as f64 / PAGE as f64, 1)))
+                .unwrap_or_else(|| "not counted".to_string()),
+            n(l.text as f64 / PAGE as f64, 1),
         ));
     }
     if !notes.is_empty() {

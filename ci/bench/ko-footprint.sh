@@ -49,14 +49,22 @@ echo "ko.this_module_bytes $(sum data '^\.gnu\.linkonce\.this_module$')"
 echo "ko.bss_bytes $(sum data '^\.bss')"
 
 # The symbols kallsyms keeps: named, defined in a kept section.
+# Of them, objtool's __pfx_ symbols: one for the 16-byte prefix in front of
+# each function (call depth tracking, FineIBT), which kprobes looks up to
+# refuse a probe there (kernel/kprobes.c: is_cfi_preamble_symbol).
 kallsyms=$(readelf -sW "$ko" | awk -v kept="$(echo "$kept" | awk '{ print $1 }' | tr '\n' ' ')" '
 	BEGIN { split(kept, k, " "); for (i in k) keep[k[i]] = 1 }
-	$1 ~ /^[0-9]+:$/ && $4 != "SECTION" && $8 != "" && ($7 in keep) { n++; names += length($8) + 1 }
-	END { printf "%d %d\n", n + 1, names + 1 }')
-read -r nsyms names <<<"$kallsyms"
+	$1 ~ /^[0-9]+:$/ && $4 != "SECTION" && $8 != "" && ($7 in keep) {
+		n++; names += length($8) + 1
+		if ($8 ~ /^__pfx_/) { p++; pnames += length($8) + 1 }
+	}
+	END { printf "%d %d %d %d\n", n + 1, names + 1, p, pnames }')
+read -r nsyms names npfx pfxnames <<<"$kallsyms"
 echo "ko.kallsyms_symbols $nsyms"
 echo "ko.kallsyms_name_bytes $names"
 echo "ko.kallsyms_bytes $((nsyms * 24 + names + nsyms))"
+echo "ko.kallsyms_pfx_symbols $npfx"
+echo "ko.kallsyms_pfx_bytes $((npfx * 25 + pfxnames))"
 
 round() { echo $((($1 + page - 1) / page * page)); }
 echo "ko.model_bytes $(($(round "$(sum text)") + $(round "$(sum rodata)") + $(round "$(sum ro_after_init)") + \

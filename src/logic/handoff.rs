@@ -94,7 +94,7 @@ pub enum ShowRefusal {
 
 impl fmt::Display for ShowRefusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
+        match *self {
             Self::OtherAttribute => {
                 f.write_str("KFD showed another bank than the one read before; nothing written")
             }

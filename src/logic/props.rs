@@ -24,7 +24,7 @@ pub enum PropsError {
 
 impl fmt::Display for PropsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
+        match *self {
             Self::Missing(key) => write!(f, "no '{key}' line"),
             Self::Duplicate(key) => write!(f, "'{key}' appears twice"),
             Self::BadValue(key) => write!(f, "'{key}' is not a number of its size"),

@@ -129,10 +129,10 @@ impl<R: core::fmt::Display> core::fmt::Display for StillSetBecause<R> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             Self::WriteRefused(refusal) => refusal.fmt(f),
-            Self::WalkIncomplete(why) => write!(
-                f,
-                "the walk did not find the bank, and did not see everything: {why}"
-            ),
+            Self::WalkIncomplete(why) => {
+                f.write_str("the walk did not find the bank, and did not see everything: ")?;
+                why.fmt(f)
+            }
             Self::NoWalk => {
                 f.write_str("KFD's topology kept changing for as long as unload may wait")
             }

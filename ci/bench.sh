@@ -26,11 +26,11 @@
 # "vm-readers install-cost"), and no reference runs unless "wall" is named.
 #
 # Counts (defaults in parentheses): BENCH_LOAD_PAIRS_MAX (12) and
-# BENCH_READ_PAIRS_MAX (20): the most with/without pairs of amdgpu loads and
-# of read sets (fewer once the interval of the ratio is within +-0.5 %, at
-# least 5); BENCH_READ_ROUNDS (3000) rounds of reads per set;
-# BENCH_WALL_PAIRS (5) pairs of each in the plain-TCG reference;
-# BENCH_RELOADS (15) amdgpu reloads for the time to effect;
+# BENCH_READ_PAIRS_MAX (100): the most with/without pairs of amdgpu loads and
+# of read sets (fewer once the interval of the ratio is within +-0.5 %, for
+# reads +-0.05 %; at least 5); BENCH_READ_ROUNDS (6000) rounds of reads per
+# set; BENCH_WALL_PAIRS (5) pairs of each in the plain-TCG reference;
+# BENCH_RELOADS (30) amdgpu reloads for the time to effect;
 # BENCH_FOOTPRINT_CYCLES (10) load/unload cycles; BENCH_DKMS_RUNS (3) DKMS
 # builds and installs; BENCH_AMDGPU_RUNS (1) amdgpu rebuilds.
 # BENCH_AMDGPU_DIR: the directory rebuilt (default
@@ -50,7 +50,7 @@ SAMPLES=$BENCH_DIR/samples.tsv
 SYMBOLS=$BENCH_DIR/largest-symbols.tsv
 COUNTS="BENCH_LOAD_PAIRS_MAX BENCH_READ_PAIRS_MAX BENCH_READ_ROUNDS BENCH_RELOADS BENCH_FOOTPRINT_CYCLES
  BENCH_DKMS_RUNS BENCH_AMDGPU_RUNS BENCH_AMDGPU_DIR"
-: "${BENCH_WALL_PAIRS:=5}"
+WALL_PAIRS=${BENCH_WALL_PAIRS:-5}
 BENCH_CI_TIMES=${BENCH_CI_TIMES:-$CI_DIR/bench/ci-times.tsv}
 BENCH_REPORT_DIR=${BENCH_REPORT_DIR:-$REPO_DIR}
 
@@ -195,8 +195,8 @@ main() {
 	[ ${#vms[@]} -eq 0 ] || run_vms icount 2 "${vms[@]}"
 	if [ -z "${BENCH_ONLY:-}" ] || wanted wall; then
 		for name in vm-amdgpu-load vm-readers; do
-			copy_bench "$CI_DIR/bench/$name.sh" "$name-wall" PAIRS_MIN="$BENCH_WALL_PAIRS" \
-				BENCH_LOAD_PAIRS_MAX="$BENCH_WALL_PAIRS" BENCH_READ_PAIRS_MAX="$BENCH_WALL_PAIRS" >/dev/null
+			copy_bench "$CI_DIR/bench/$name.sh" "$name-wall" PAIRS_MIN="$WALL_PAIRS" \
+				BENCH_LOAD_PAIRS_MAX="$WALL_PAIRS" BENCH_READ_PAIRS_MAX="$WALL_PAIRS" >/dev/null
 			walls+=("$name-wall")
 		done
 		run_vms host 1 "${walls[@]}"

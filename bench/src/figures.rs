@@ -194,6 +194,26 @@ pub struct Footprint {
 /// (`BENCH_AMDGPU_DIR`, to try the benchmark quickly).
 pub const AMDGPU_DIR: &str = "drivers/gpu/drm/amd/amdgpu";
 
+/// When the guest stopped adding pairs of a figure: at `max` pairs, or once
+/// its own estimate of the ratio's interval was within ±`limit` (a
+/// fraction: 0.005 is ±0.5 %). From the samples `KEY_pairs_max` and
+/// `KEY_pairs_limit` (under icount).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PairsRule {
+    pub max: Option<f64>,
+    pub limit: Option<f64>,
+}
+
+impl PairsRule {
+    fn of(s: &Samples, key: &str) -> Self {
+        let first = |k: &str| s.get(&format!("{key}_{k}")).first().copied();
+        Self {
+            max: first("pairs_max"),
+            limit: first("pairs_limit"),
+        }
+    }
+}
+
 /// The plain-TCG reference copies of the guest's keys.
 pub const WALL: &str = "wall.";
 
@@ -208,8 +228,8 @@ pub struct Figures {
     /// milliseconds of plain TCG's wall-clock guest time.
     pub amdgpu_load: Option<WithWithout>,
     pub amdgpu_load_wall: Option<WithWithout>,
-    /// The cap of pairs of the amdgpu load (`amdgpu_load_pairs_max`).
-    pub amdgpu_load_pairs_max: Option<f64>,
+    /// The stopping rule of the amdgpu load's pairs under icount.
+    pub amdgpu_load_rule: PairsRule,
     /// Time per `properties` read, in microseconds (guest under icount;
     /// plain TCG's wall clock for the reference).
     pub readers: Option<WithWithout>,
@@ -217,6 +237,8 @@ pub struct Figures {
     /// Rounds per sample and files per round (icount, and the reference).
     pub reads: Option<(f64, f64)>,
     pub reads_wall: Option<(f64, f64)>,
+    /// The stopping rule of the reads' pairs under icount.
+    pub readers_rule: PairsRule,
     pub footprint: Footprint,
     /// Per benchmark boot: the kernel's start to the scenario, plus the
     /// amdgpu chain's load to KFD's node 0, in guest seconds.
@@ -256,11 +278,12 @@ impl Figures {
             effect: in_units(s, "effect_ns", NS_PER_US),
             amdgpu_load: load(""),
             amdgpu_load_wall: load(WALL),
-            amdgpu_load_pairs_max: s.get("amdgpu_load_pairs_max").first().copied(),
+            amdgpu_load_rule: PairsRule::of(s, "amdgpu_load"),
             readers: readers(s, "", reads),
             readers_wall: readers(s, WALL, reads_wall),
             reads,
             reads_wall,
+            readers_rule: PairsRule::of(s, "read"),
             footprint: footprint(s),
             boot_floor: Summary::of(&boot).map(|b| b.in_units_of(MS_PER_S)),
             boot_to_init: in_units(s, "boot_to_init_ms", MS_PER_S),

@@ -2,7 +2,8 @@
 //! figure's method and table.
 
 use crate::figures::{
-    page_rounded, records_bytes, Figures, Install, Layout, Step, WithWithout, AMDGPU_DIR, PAGE,
+    page_rounded, records_bytes, Figures, Install, Layout, PairsRule, Step, WithWithout,
+    AMDGPU_DIR, PAGE,
 };
 use crate::samples::{CiTime, Samples, Symbol};
 use crate::stats::{ratio, Interval, Summary};
@@ -117,7 +118,8 @@ const PAIRED_METHOD: &str = "With and without rdna1_fg alternate (with, without,
      ratios, with its 95 % interval from a paired t-test on the log ratios: d_i = ln(with_i / \
      without_i), exp(d̄ ± t(0.975, n − 1) · s / √n); the added time is the mean of with_i − \
      without_i, with its paired t interval. The guest added pairs until its own estimate of the \
-     ratio's interval was within ±0.5 % or a cap of pairs was reached (at least 5 pairs): under \
+     ratio's interval was within the figure's target or its cap of pairs was reached (at least 5 \
+     pairs; each figure gives its target and cap): under \
      that sequential rule the 95 % coverage of the stated intervals is approximate.";
 
 pub fn markdown(
@@ -177,8 +179,8 @@ pub fn markdown(
     let _ = writeln!(o, "## Method and results\n");
     install_section(&mut o, f);
     effect_section(&mut o, f);
-    amdgpu_section(&mut o, s, f);
-    readers_section(&mut o, s, f);
+    amdgpu_section(&mut o, f);
+    readers_section(&mut o, f);
     footprint_section(&mut o, f, symbols);
     ci_section(&mut o, ci);
     let _ = writeln!(
@@ -677,16 +679,7 @@ fn effect_section(o: &mut String, f: &Figures) {
     }
 }
 
-/// The cap of pairs of a figure: its own sample, else the count set for
-/// the run.
-fn cap(s: &Samples, sample: Option<f64>, count: &str) -> Option<f64> {
-    sample.or_else(|| {
-        s.meta(&format!("count.{count}"))
-            .and_then(|v| v.parse().ok())
-    })
-}
-
-fn amdgpu_section(o: &mut String, s: &Samples, f: &Figures) {
+fn amdgpu_section(o: &mut String, f: &Figures) {
     let _ = writeln!(
         o,
         "### 3. Cost to amdgpu\n\n\
@@ -700,13 +693,13 @@ fn amdgpu_section(o: &mut String, s: &Samples, f: &Figures) {
         o,
         f.amdgpu_load.as_ref(),
         f.amdgpu_load_wall.as_ref(),
-        cap(s, f.amdgpu_load_pairs_max, "BENCH_LOAD_PAIRS_MAX"),
+        f.amdgpu_load_rule,
         ("the time of `insmod amdgpu.ko`", ""),
         (&|x| n(x, 1), "ms"),
     );
 }
 
-fn readers_section(o: &mut String, s: &Samples, f: &Figures) {
+fn readers_section(o: &mut String, f: &Figures) {
     let count = |c: Option<(f64, f64)>, what: &str| {
         c.map(|(rounds, files)| {
             format!(
@@ -744,7 +737,7 @@ fn readers_section(o: &mut String, s: &Samples, f: &Figures) {
         o,
         f.readers.as_ref(),
         f.readers_wall.as_ref(),
-        cap(s, None, "BENCH_READ_PAIRS_MAX"),
+        f.readers_rule,
         ("the time of a `properties` read", " per read"),
         (&|x| n(x, 3), "µs"),
     );
@@ -759,7 +752,7 @@ fn with_without_section(
     o: &mut String,
     icount: Option<&WithWithout>,
     wall: Option<&WithWithout>,
-    cap: Option<f64>,
+    rule: PairsRule,
     (what, per): (&str, &str),
     (num, unit): Unit,
 ) {
@@ -820,7 +813,7 @@ fn with_without_section(
     }
     o.push('\n');
     if let Some(a) = icount {
-        let _ = writeln!(o, "{}\n", verdict(a, cap, (what, per), (num, unit)));
+        let _ = writeln!(o, "{}\n", verdict(a, rule, (what, per), (num, unit)));
     }
     if let Some(ri) = wall.and_then(|w| w.ratio) {
         let _ = writeln!(
@@ -838,7 +831,7 @@ fn with_without_section(
 /// What the interval under icount allows one to say, in words.
 fn verdict(
     a: &WithWithout,
-    cap: Option<f64>,
+    rule: PairsRule,
     (what, per): (&str, &str),
     (num, unit): Unit,
 ) -> String {
@@ -862,11 +855,18 @@ fn verdict(
             num(a.max(b))
         )
     };
-    let at_cap = cap.is_some_and(|c| ri.n as f64 >= c);
-    let cap_text = match cap {
-        Some(c) if at_cap => format!(" The guest stopped at the cap of {} pairs.", n(c, 0)),
+    let at_cap = rule.max.is_some_and(|c| ri.n as f64 >= c);
+    let target = rule
+        .limit
+        .map(|l| format!("±{} %", n(l * 100.0, if l < 0.01 { 2 } else { 1 })))
+        .unwrap_or_else(|| "its target".to_string());
+    let cap_text = match rule.max {
+        Some(c) if at_cap => format!(
+            " The guest stopped at the cap of {} pairs, before its own estimate reached {target}.",
+            n(c, 0)
+        ),
         Some(c) => format!(
-            " The guest stopped before the cap of {} pairs, its own estimate within ±0.5 %.",
+            " The guest stopped before the cap of {} pairs, its own estimate within {target}.",
             n(c, 0)
         ),
         None => String::new(),
@@ -1313,7 +1313,7 @@ mod tests {
         // Ratios 0.97 to 1.05 over 6 pairs: wider than ±1 %. Reads: 2
         // files, 10 rounds.
         let mut t = String::from(
-            "host\tmeta.count.BENCH_LOAD_PAIRS_MAX\t6\n\
+            "v\tamdgpu_load_pairs_max\t6\nv\tamdgpu_load_pairs_limit\t0.005\n\
              r\tread_rounds\t10\nr\treader_files\t2\n",
         );
         for (w, wo) in [
@@ -1335,7 +1335,9 @@ mod tests {
         let md = markdown(&s, &Figures::compute(&s), &[], &[], "b.svg");
         assert!(md.contains("nothing here is edited by hand"));
         assert!(md.contains("does not resolve to ±1 %: reached ±"));
-        assert!(md.contains("The guest stopped at the cap of 6 pairs."));
+        assert!(md.contains(
+            "The guest stopped at the cap of 6 pairs, before its own estimate reached ±0.50 %."
+        ));
         // 20000 ns per 20 reads: 1 µs per read, 0.005 µs added.
         assert!(md.contains("| median without | 1.000 µs (n=3) |"));
         assert!(md.contains("**+0.005 guest µs** per read"));

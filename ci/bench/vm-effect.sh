@@ -1,5 +1,5 @@
 # shellcheck shell=sh
-# timeout: 2400
+# timeout: 3600
 # Benchmark (ci/bench.sh), figure "time to effect": in one boot, with
 # rdna1_fg loaded on the CPU node (device_id=0 heap_mask=0x1), amdgpu is
 # unloaded and loaded again BENCH_RELOADS times; after each load, once the
@@ -8,7 +8,7 @@
 # to the write). Samples: effect_ns.
 # shellcheck source=ci/guest/lib.sh
 . /ci/lib.sh
-: "${BENCH_RELOADS:=15}"
+: "${BENCH_RELOADS:=30}"
 bench_boot || exit 1
 insmod "$MODULE" device_id=0 heap_mask=0x1
 check_eq "insmod rdna1_fg" "$?" 0

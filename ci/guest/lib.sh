@@ -226,12 +226,14 @@ bench_boot() {
 # that a drift of the guest's speed weighs on both sides alike. Samples
 # KEY_with_ns and KEY_without_ns. Stops once the 95 % interval of the ratio
 # is within +-LIMIT (default 0.005: +-0.5 %; `guest-timer within`, after at
-# least PAIRS_MIN pairs) or after MAX pairs. Fails at the first failed
-# measure.
+# least PAIRS_MIN pairs) or after MAX pairs, and samples that rule as
+# KEY_pairs_max and KEY_pairs_limit. Fails at the first failed measure.
 : "${PAIRS_MIN:=5}"
 pairs() {
 	local key="$1" max="$2" fn="$3" limit="${4:-0.005}" i=1 w wo h=inf file="/tmp/pairs.$1"
 	: >"$file"
+	sample "${key}_pairs_max" "$max"
+	sample "${key}_pairs_limit" "$limit"
 	while [ "$i" -le "$max" ]; do
 		if [ $((i % 2)) -eq 1 ]; then
 			"$fn" with || return 1

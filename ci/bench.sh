@@ -202,6 +202,7 @@ main() {
 		run_vms host 1 "${walls[@]}"
 	fi
 	meta host_load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
+	meta run_seconds "$SECONDS"
 	# A failed benchmark's samples are left out; the report says it failed.
 	[ ${#FAILED[@]} -eq 0 ] || meta failed "${FAILED[*]}"
 	step "report" cargo run --quiet --release --locked -p rdna1-fg-bench -- \

@@ -477,6 +477,13 @@ fn machine(o: &mut String, s: &Samples, f: &Figures) {
         );
     }
     let _ = writeln!(o, "| host load | {load} |");
+    if let Some(secs) = s.meta("run_seconds").and_then(|v| v.parse::<f64>().ok()) {
+        let _ = writeln!(
+            o,
+            "| run | {} min, from the build to the last benchmark (`make bench`) |",
+            n(secs / 60.0, 1)
+        );
+    }
     let guest = match (f.guest_cpus, f.guest_mem_kb) {
         (Some(c), Some(m)) => format!(
             " (the guest sees {} CPUs, {} MiB)",
@@ -794,7 +801,7 @@ fn with_without_section(
     let median = |s: &Summary| format!("{} {unit} (n={})", num(s.median), s.n);
     let _ = writeln!(
         o,
-        "| | under icount (guest time: instructions, 1 ns each) | plain TCG (wall time, reference) \
+        "| | under icount (guest time) | plain TCG (wall time, reference) \
          |\n|---|---|---|"
     );
     let rows: [(&str, &Cell); 6] = [

@@ -102,7 +102,7 @@ where
         .configure_mesh()
         .disable_x_mesh()
         .disable_y_mesh()
-        .x_desc("guest µs (icount: instructions) from amdgpu going live to the write")
+        .x_desc("guest µs (icount: guest time) from amdgpu going live to the write")
         .y_desc("reloads")
         .x_label_formatter(&|x| format!("{x:.0}"))
         .draw()?;
@@ -111,14 +111,16 @@ where
             .filter(|b| b.2 > 0)
             .map(|&(lo, hi, c)| Rectangle::new([(lo, 0), (hi, c as u32)], BAR.filled())),
     )?;
-    for (x, label) in [(e.median, "median"), (e.p90, "p90")] {
+    // The two labels at different heights: the median and p90 can be
+    // close enough to overlap.
+    for (x, label, y) in [(e.median, "median", top), (e.p90, "p90", top - top / 8)] {
         chart.draw_series(std::iter::once(PathElement::new(
             vec![(x, 0), (x, top)],
             GREY.stroke_width(2),
         )))?;
         chart.draw_series(std::iter::once(Text::new(
             label.to_string(),
-            (x, top),
+            (x, y),
             (FONT, 14).into_font(),
         )))?;
     }
@@ -238,7 +240,7 @@ where
     let halves = area.split_evenly((1, 2));
     ratio_half(
         &halves[0],
-        "Under icount (guest instructions)",
+        "Under icount (guest time)",
         &[("amdgpu load", f.amdgpu_load), ("time per read", f.readers)],
     )?;
     ratio_half(

@@ -105,7 +105,9 @@ struct_sizes() {
 	for name in PatchRecord Patcher; do
 		size=$(llvm-dwarfdump --name="$name" "$OUT_DIR/rdna1_fg.ko" |
 			sed -n 's/.*DW_AT_byte_size[[:space:]]*(0x\([0-9a-f]*\)).*/\1/p' | head -n 1)
-		[ -n "$size" ] && printf 'host\tstruct_bytes.%s\t%d\n' "$name" "$((16#$size))" >>"$SAMPLES"
+		if [ -n "$size" ]; then
+			printf 'host\tstruct_bytes.%s\t%d\n' "$name" "$((16#$size))" >>"$SAMPLES"
+		fi
 	done
 }
 
@@ -138,8 +140,16 @@ collect() {
 	local log=$OUT_DIR/logs/$1.log
 	[ -f "$log" ] || return 1
 	# Only whole lines: a kernel message printed into a line spoils it.
-	tr -d '\r' <"$log" | grep -a -E '^# BENCH [a-z0-9_.]+ [0-9]+(\.[0-9]+)?$' |
+	tr -d '\r' <"$log" | grep -a -E '^# BENCH [a-z0-9_.]+ -?[0-9]+(\.[0-9]+)?$' |
 		awk -v n="$1" -v p="${2:-}" '{ printf "%s\t%s%s\t%s\n", n, p, $3, $4 }' >>"$SAMPLES"
+	# A line spoiled by a kernel message loses a sample: with and without
+	# must still pair up one for one.
+	tr -d '\r' <"$log" | awk '$1 == "#" && $2 == "BENCH" && $3 ~ /_with(out)?_ns$/ {
+			k = $3; sub(/_with(out)?_ns$/, "", k); c[k] += ($3 ~ /_without_ns$/) ? -1 : 1 }
+		END { bad = 0; for (k in c) if (c[k] != 0) { print "unpaired: " k; bad = 1 }; exit bad }' >&2 || {
+		log "$1: a with or a without sample was lost (a spoiled line?): its pairs are not collected"
+		return 1
+	}
 }
 
 # run_vms CLOCK JOBS NAME...: the copies NAME... in VMs (ci/vm.sh), JOBS at
@@ -154,11 +164,11 @@ run_vms() {
 		env RDNA1_FG_VM_CLOCK="$clock" RDNA1_FG_VM_JOBS="$jobs" "$CI_DIR/vm.sh" "${scripts[@]}" 2>&1 |
 		tee "$out" || true
 	for name in "$@"; do
-		if grep -q "^\[ci [0-9:]*\] PASS $name " "$out"; then
-			collect "$name" "$([ "$clock" = host ] && echo wall.)"
-		else
-			FAILED+=("$name")
+		if grep -q "^\[ci [0-9:]*\] PASS $name " "$out" &&
+			collect "$name" "$([ "$clock" = host ] && echo wall.)"; then
+			continue
 		fi
+		FAILED+=("$name")
 	done
 }
 

@@ -35,8 +35,12 @@ pub struct WithWithout {
 
 impl WithWithout {
     /// The samples `with` and `without` (in their unit), `per` of which make
-    /// one of the figure's unit.
+    /// one of the figure's unit. `None` unless they pair up one for one: a
+    /// lost sample would pair every later one with the wrong partner.
     fn of(with: &[f64], without: &[f64], per: f64) -> Option<Self> {
+        if with.len() != without.len() {
+            return None;
+        }
         let w: Vec<f64> = with.iter().map(|x| x / per).collect();
         let wo: Vec<f64> = without.iter().map(|x| x / per).collect();
         Some(Self {
@@ -399,6 +403,14 @@ pub fn records_bytes(banks: u64, record: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn with_and_without_must_pair_up() {
+        let w = [10.0, 11.0, 12.0];
+        assert!(WithWithout::of(&w, &[10.0, 10.0, 10.0], 1.0).is_some());
+        // One `without` lost: pairing the rest would be wrong.
+        assert!(WithWithout::of(&w, &[10.0, 10.0], 1.0).is_none());
+    }
 
     #[test]
     fn kmalloc_rounding() {

@@ -119,8 +119,10 @@ const PAIRED_METHOD: &str = "With and without rdna1_fg alternate (with, without,
      without_i), exp(d̄ ± t(0.975, n − 1) · s / √n); the added time is the mean of with_i − \
      without_i, with its paired t interval. The guest added pairs until its own estimate of the \
      ratio's interval was within the figure's target or its cap of pairs was reached (at least 5 \
-     pairs; each figure gives its target and cap): under \
-     that sequential rule the 95 % coverage of the stated intervals is approximate.";
+     pairs; each figure gives its target and cap): under that sequential rule the 95 % coverage of \
+     the stated intervals is approximate. All pairs of a figure come from one boot: an interval \
+     covers the noise between its pairs, not what differs from one boot to the next (where the \
+     kernel's allocations land, for one), so another run's estimate may fall a little outside it.";
 
 pub fn markdown(
     s: &Samples,
@@ -333,8 +335,8 @@ fn headline_with_without(
     };
     let mut t = match (a.ratio, a.added) {
         (Some(ri), Some(ai)) => format!(
-            "{what}: **{}** (95 % interval {} – {}, n={} pairs; {}), **{}{} {unit}**{per} (95 % \
-             interval {} – {}) on {} {unit} without",
+            "{what}: **{}** (95 % interval {} – {}, n={} pairs of one boot; {}), **{}{} \
+             {unit}**{per} (95 % interval {} – {}) on {} {unit} without",
             r4(ri.estimate),
             r4(ri.lo),
             r4(ri.hi),

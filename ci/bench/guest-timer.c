@@ -7,9 +7,10 @@
  * than what is measured.
  *
  *   guest-timer now                 CLOCK_MONOTONIC in ns
- *   guest-timer time CMD [ARG...]   runs CMD, prints the ns from just before
- *                                   its start to its exit; exits with CMD's
- *                                   status (127 when it could not start)
+ *   guest-timer time CMD [ARG...]   runs CMD (its standard output goes to
+ *                                   standard error), prints the ns from just
+ *                                   before its start to its exit; exits with
+ *                                   CMD's status (127 when it could not start)
  *   guest-timer read N FILE...      N rounds of open, one read of up to 4 KiB
  *                                   and close of every FILE; prints the ns
  *                                   the N rounds took (exit 1 on an error)
@@ -51,6 +52,8 @@ static int cmd_time(char **argv)
 		return 127;
 	}
 	if (pid == 0) {
+		/* Only the measure goes to standard output. */
+		dup2(2, 1);
 		execvp(argv[0], argv);
 		fprintf(stderr, "guest-timer: %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -71,11 +74,17 @@ static int cmd_read(long rounds, int nfiles, char **files)
 	for (long r = 0; r < rounds; r++) {
 		for (int i = 0; i < nfiles; i++) {
 			int fd = open(files[i], O_RDONLY);
+			ssize_t got;
 
-			if (fd < 0 || read(fd, buf, sizeof(buf)) <= 0) {
+			if (fd < 0) {
 				fprintf(stderr, "guest-timer: %s: %s\n", files[i], strerror(errno));
-				if (fd >= 0)
-					close(fd);
+				return 1;
+			}
+			got = read(fd, buf, sizeof(buf));
+			if (got <= 0) {
+				fprintf(stderr, "guest-timer: %s: %s\n", files[i],
+					got < 0 ? strerror(errno) : "empty");
+				close(fd);
 				return 1;
 			}
 			close(fd);
@@ -114,6 +123,11 @@ static int cmd_within(const char *path, double limit)
 		sum += d;
 		sumsq += d * d;
 		n++;
+	}
+	if (!feof(f)) {
+		fclose(f);
+		fprintf(stderr, "guest-timer: %s: a line is not two numbers\n", path);
+		return 2;
 	}
 	fclose(f);
 	if (n < 2) {

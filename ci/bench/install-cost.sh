@@ -20,7 +20,7 @@
 # Samples: apt_install_ns, dkms_build_ns, dkms_install_ns, dkms_remove_ns,
 # amdgpu_extract_ns, amdgpu_prepare_ns, amdgpu_build_ns (wall), the same
 # with _cpu_ns (CPU) and with _load1 (load at the end), amdgpu_ko_bytes,
-# host_load1.
+# host_load1 (before each step), host_load1_end (after the last).
 # shellcheck source=ci/guest/lib.sh
 . /ci/lib.sh
 set -o pipefail
@@ -114,5 +114,5 @@ while [ "$r" -le "$BENCH_DKMS_RUNS" ]; do
 	dkms_round "$r" || exit 1
 	r=$((r + 1))
 done
-sample host_load1 "$(load1)"
+sample host_load1_end "$(load1)"
 finish

@@ -13,35 +13,53 @@
 # kallsyms: the null symbol and every named symbol of a kept section
 # (section symbols have no name), each as a 24-byte Elf64_Sym, its name and
 # a type byte). .init* sections are freed after the load;
-# .modinfo and __versions are not kept. The sum of the rounded regions is
+# .modinfo and the __version* tables are not kept. Each section starts at an
+# offset aligned to its sh_addralign. The sum of the rounded regions is
 # what /proc/modules shows.
 set -euo pipefail
 ko=$1
 symbols=${2:-}
 page=4096
 
-# SECTION-INDEX NAME SIZE FLAGS of each section.
+# INDEX NAME SIZE FLAGS ALIGN of each section, in decimal (hex converted
+# in awk itself: awk's own reading of "0x..." differs between awks).
 sections() {
-	readelf -SW "$ko" | sed -n 's/^ *\[ *\([0-9]*\)\] /\1 /p' |
-		awk '$2 != "NULL" { printf "%d %s %d %s\n", $1, $2, ("0x" $6) + 0, $8 }'
+	readelf -SW "$ko" | sed -n 's/^ *\[ *\([0-9]*\)\] /\1 /p' | awk '
+		function hex(s, i, v) {
+			v = 0; s = tolower(s)
+			for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+			return v
+		}
+		$2 != "NULL" { printf "%d %s %d %s %d\n", $1, $2, hex($6), (NF == 11 ? $8 : "-"), $NF }'
 }
 
-# Each kept section's region: text, rodata, ro_after_init or data.
+# Each kept section's region (text, rodata, ro_after_init or data), in the
+# order the loader places them (by section index within a region).
 regions() {
 	sections | awk '
-		$4 !~ /A/ || $2 ~ /^\.init/ || $2 == ".modinfo" || $2 == "__versions" { next }
-		$2 == ".data..ro_after_init" || $2 == "__jump_table" { print $1, $2, $3, "ro_after_init"; next }
-		$4 ~ /X/ { print $1, $2, $3, "text"; next }
-		$4 ~ /W/ { print $1, $2, $3, "data"; next }
-		{ print $1, $2, $3, "rodata" }'
+		$4 !~ /A/ || $2 ~ /^\.init/ || $2 == ".modinfo" || $2 ~ /^__version/ { next }
+		$2 == ".data..ro_after_init" || $2 == "__jump_table" { print $0, "ro_after_init"; next }
+		$4 ~ /X/ { print $0, "text"; next }
+		$4 ~ /W/ { print $0, "data"; next }
+		{ print $0, "rodata" }'
 }
 
 kept=$(regions)
-sum() { echo "$kept" | awk -v r="$1" -v n="${2:-}" '$4 == r && (n == "" || $2 ~ n) { s += $3 } END { print s + 0 }'; }
-echo "ko.text_bytes $(sum text)"
-echo "ko.rodata_bytes $(sum rodata)"
-echo "ko.ro_after_init_bytes $(sum ro_after_init)"
-echo "ko.data_bytes $(sum data)"
+# size REGION: the region's sections laid out one after the other, each at
+# an offset aligned to its sh_addralign, as the loader does.
+size() {
+	echo "$kept" | awk -v r="$1" '$6 == r { a = ($5 > 0) ? $5 : 1; o = int((o + a - 1) / a) * a + $3 }
+		END { print o + 0 }'
+}
+# sum REGION NAME-REGEX: the bytes of the region's sections named so.
+sum() { echo "$kept" | awk -v r="$1" -v n="$2" '$6 == r && $2 ~ n { s += $3 } END { print s + 0 }'; }
+# The data region's sections, up to where the symbol table starts (aligned
+# to 8 bytes, the symbol table's alignment).
+data=$((($(size data) + 7) / 8 * 8))
+echo "ko.text_bytes $(size text)"
+echo "ko.rodata_bytes $(size rodata)"
+echo "ko.ro_after_init_bytes $(size ro_after_init)"
+echo "ko.data_bytes $data"
 echo "ko.strings_bytes $(sum rodata '^\.rodata')"
 echo "ko.orc_bytes $(sum rodata '^\.orc_')"
 echo "ko.site_tables_bytes $(sum rodata '^(\.call_sites|\.return_sites|\.retpoline_sites|\.ibt_endbr_seal|__mcount_loc|\.smp_locks)$')"
@@ -67,8 +85,8 @@ echo "ko.kallsyms_pfx_symbols $npfx"
 echo "ko.kallsyms_pfx_bytes $((npfx * 25 + pfxnames))"
 
 round() { echo $((($1 + page - 1) / page * page)); }
-echo "ko.model_bytes $(($(round "$(sum text)") + $(round "$(sum rodata)") + $(round "$(sum ro_after_init)") + \
-	$(round $(($(sum data) + nsyms * 24 + names + nsyms)))))"
+echo "ko.model_bytes $(($(round "$(size text)") + $(round "$(size rodata)") + $(round "$(size ro_after_init)") + \
+	$(round $((data + nsyms * 24 + names + nsyms)))))"
 
 if [ -n "$symbols" ]; then
 	nm -S --size-sort -C "$ko" | awk '$3 ~ /^[tTdDbBrR]$/' | tail -n 15 | tac |

@@ -230,7 +230,7 @@ bench_boot() {
 # KEY_pairs_max and KEY_pairs_limit. Fails at the first failed measure.
 : "${PAIRS_MIN:=5}"
 pairs() {
-	local key="$1" max="$2" fn="$3" limit="${4:-0.005}" i=1 w wo h=inf file="/tmp/pairs.$1"
+	local key="$1" max="$2" fn="$3" limit="${4:-0.005}" i=1 w wo h=inf rc file="/tmp/pairs.$1"
 	: >"$file"
 	sample "${key}_pairs_max" "$max"
 	sample "${key}_pairs_limit" "$limit"
@@ -250,7 +250,10 @@ pairs() {
 		sample "${key}_without_ns" "$wo"
 		echo "$w $wo" >>"$file"
 		if [ "$i" -ge "$PAIRS_MIN" ]; then
-			h=$("$TIMER" within "$file" "$limit") && break
+			rc=0
+			h=$("$TIMER" within "$file" "$limit") || rc=$?
+			[ "$rc" -eq 0 ] && break
+			[ "$rc" -eq 1 ] || { fail "$key: guest-timer within failed (exit $rc)"; return 1; }
 		fi
 		i=$((i + 1))
 	done

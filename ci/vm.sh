@@ -39,7 +39,8 @@
 # A scenario marked "# root: NAME" (with "# needs: userland") boots the
 # build root as a Debian userland with what the chroot scenario NAME left in
 # it: ci/chroot.sh runs NAME first, natively, and the boot follows when it
-# passed.
+# passed. A scenario marked "# needs: guest-timer" (the benchmarks) gets
+# $OUT_DIR/guest-timer, which ci/bench.sh builds, as /ci/guest-timer.
 #
 # A target may add to the kernel command line (KERNEL_CMDLINE in its file:
 # the debug kernel adds kasan.fault=panic), and multiply every time limit

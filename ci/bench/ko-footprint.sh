@@ -89,8 +89,8 @@ echo "ko.model_bytes $(($(round "$(size text)") + $(round "$(size rodata)") + $(
 	$(round $((data + nsyms * 24 + names + nsyms)))))"
 
 if [ -n "$symbols" ]; then
-	nm -S --size-sort -C "$ko" | awk '$3 ~ /^[tTdDbBrR]$/' | tail -n 15 | tac |
-		awk '{ size = ("0x" $2) + 0; kind = ($3 ~ /[tT]/) ? "function" : "data"
+	nm -S --size-sort -C -t d "$ko" | awk '$3 ~ /^[tTdDbBrR]$/' | tail -n 15 | tac |
+		awk '{ size = $2 + 0; kind = ($3 ~ /[tT]/) ? "function" : "data"
 			$1 = ""; $2 = ""; $3 = ""; sub(/^ +/, ""); sub(/::h[0-9a-f]{16}$/, "")
 			printf "%d\t%s\t%s\n", size, kind, $0 }' >"$symbols"
 fi
